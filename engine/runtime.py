@@ -1,0 +1,99 @@
+"""Helpers the generated code calls: Kleene logic, dated look-ups, aggregates.
+
+Fast-path helpers raise ``Undefined`` where a value is missing; the ``*3`` helpers of the
+three-valued path return ``None`` (unknown) instead.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date
+from typing import Any, Callable, Optional, Sequence
+
+from .values import Undefined
+
+
+class DatedValues:
+    """A parameter's history: the value in force on a date is the last one that took effect by then."""
+
+    __slots__ = ("starts", "values")
+
+    def __init__(self, history: Sequence[tuple[date, Any]]):
+        ordered = sorted(history, key=lambda pair: pair[0])
+        self.starts = [start for start, _ in ordered]
+        self.values = [value for _, value in ordered]
+
+    def at(self, when: date) -> Any:
+        index = bisect_right(self.starts, when)
+        if index == 0:
+            raise Undefined(f"no value in force on {when}")
+        return self.values[index - 1]
+
+    def at3(self, when: Optional[date]) -> Any:
+        if when is None:
+            return None
+        index = bisect_right(self.starts, when)
+        return self.values[index - 1] if index else None
+
+
+def undefined() -> Any:
+    raise Undefined("unknown")
+
+
+def safe3(function: Callable[..., Any], *args: Any) -> Any:
+    """Apply a strict function on the three-valued path: unknown in, or no value, gives unknown."""
+    if any(arg is None for arg in args):
+        return None
+    try:
+        return function(*args)
+    except Undefined:
+        return None
+
+
+def extreme(kind: str, values: list[Any]) -> Any:
+    if not values:
+        raise Undefined(f"{kind} of an empty list")
+    return min(values) if kind == "min" else max(values)
+
+
+def in3(needle: Any, haystack: Optional[list[Any]]) -> Optional[bool]:
+    if needle is None or haystack is None:
+        return None
+    if needle in haystack:
+        return True
+    return None if any(item is None for item in haystack) else False
+
+
+def any3(results: list[Optional[bool]]) -> Optional[bool]:
+    if True in results:
+        return True
+    return None if None in results else False
+
+
+def all3(results: list[Optional[bool]]) -> Optional[bool]:
+    if False in results:
+        return False
+    return None if None in results else True
+
+
+def count3(results: list[Optional[bool]]) -> Optional[int]:
+    return None if None in results else results.count(True)
+
+
+def sum3(results: list[Any]) -> Any:
+    return None if any(r is None for r in results) else sum(results)
+
+
+def extreme3(kind: str, results: list[Any]) -> Any:
+    if not results or any(r is None for r in results):
+        return None
+    return min(results) if kind == "min" else max(results)
+
+
+def choose3(condition: Optional[bool], then: Any, otherwise: Any) -> Any:
+    """``if`` with an unknown condition is known only when both branches agree."""
+    if condition is True:
+        return then
+    if condition is False:
+        return otherwise
+    return then if then is not None and then == otherwise else None

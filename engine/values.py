@@ -1,0 +1,128 @@
+"""Run-time values of the rule language: durations, calendar arithmetic, exact numbers.
+
+Both compiled paths (all-facts-known and three-valued) call these helpers, so one
+definition of date arithmetic serves every rule. Unknown is represented by ``None``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Union
+
+Number = Union[int, Decimal]
+
+
+class Undefined(Exception):
+    """Raised on the all-facts-known path when an operation has no defined value.
+
+    The engine catches it and re-evaluates the case on the three-valued path, where the
+    same operation yields *unknown* instead.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A calendar duration: years and months are applied before days (see docs/language.md)."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.years + other.years, self.months + other.months, self.days + other.days)
+
+    def __sub__(self, other: Duration) -> Duration:
+        return Duration(self.years - other.years, self.months - other.months, self.days - other.days)
+
+    def __neg__(self) -> Duration:
+        return Duration(-self.years, -self.months, -self.days)
+
+    def __str__(self) -> str:
+        parts = []
+        for amount, unit in ((self.years, "year"), (self.months, "month"), (self.days, "day")):
+            if amount:
+                parts.append(f"{amount} {unit}{'' if abs(amount) == 1 else 's'}")
+        return " + ".join(parts) if parts else "0 days"
+
+
+def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
+    """``start ± duration``: months first, the day clamped to the month's end, then days.
+
+    2024-02-29 + 1 year is 2025-02-28; 2024-01-31 + 1 month is 2024-02-29.
+    Raises ``Undefined`` outside the calendar's range.
+    """
+    try:
+        total_months = start.year * 12 + (start.month - 1) + sign * (duration.years * 12 + duration.months)
+        year, month0 = divmod(total_months, 12)
+        last_day = calendar.monthrange(year, month0 + 1)[1]
+        moved = date(year, month0 + 1, min(start.day, last_day))
+        return date.fromordinal(moved.toordinal() + sign * duration.days)
+    except (ValueError, OverflowError) as exc:
+        raise Undefined(f"date out of range: {start} {'+' if sign > 0 else '-'} {duration}") from exc
+
+
+def days_between(start: date, end: date) -> int:
+    """Whole days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    return (end - start).days
+
+
+def years_between(start: date, end: date) -> int:
+    """Whole years completed from ``start`` to ``end``: the age rule (a birthday on Feb 29 counts on Feb 28)."""
+    years = end.year - start.year
+    if years > 0 and shift_date(start, Duration(years=years)) > end:
+        years -= 1
+    elif years < 0 and shift_date(start, Duration(years=years)) < end:
+        years += 1
+    return years
+
+
+def divide(numerator: Number, denominator: Number) -> Decimal:
+    """Exact decimal division; division by zero has no value."""
+    try:
+        return Decimal(numerator) / Decimal(denominator)
+    except (ZeroDivisionError, InvalidOperation) as exc:
+        raise Undefined("division by zero") from exc
+
+
+def floor_number(value: Number) -> int:
+    """Round towards negative infinity to an integer."""
+    return int(value) if isinstance(value, int) else int(value.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def round_down(value: Number, multiple: Number) -> Number:
+    """Round down to a multiple (the fee statutes round CPI adjustments down to $10)."""
+    if multiple <= 0:
+        raise Undefined("round_down needs a positive multiple")
+    return floor_number(divide(value, multiple)) * multiple
+
+
+def duration_of(unit: str, amount: Number) -> Duration:
+    """A duration of a whole number of years, months or days."""
+    if amount != int(amount):
+        raise Undefined(f"{unit} needs a whole number, not {amount}")
+    count = int(amount)
+    if unit == "years":
+        return Duration(years=count)
+    if unit == "months":
+        return Duration(months=count)
+    return Duration(days=count)
+
+
+def iso(value: object) -> object:
+    """A value as plain JSON data: dates as ISO text, exact numbers as int or decimal text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [iso(item) for item in value]
+    if isinstance(value, dict):
+        return {key: iso(item) for key, item in value.items()}
+    return value
