@@ -53,10 +53,14 @@ class Checked:
         return self.types[id(node)]
 
 
-def check(expr: s.Expr, scope: Scope, expected: Optional[t.Type] = None) -> Checked:
-    """Type-check ``expr`` against ``scope``; optionally require a result type (e.g. boolean)."""
+def check(expr: s.Expr, scope: Scope, expected: Optional[t.Type] = None,
+          bound: Optional[dict[str, t.Type]] = None) -> Checked:
+    """Type-check ``expr`` against ``scope``; optionally require a result type (e.g. boolean).
+
+    ``bound`` names variables already in scope (a rule applied to each item of a list).
+    """
     out = Checked(expr, t.ANY)
-    out.type = _Checker(scope, out).visit(expr, {})
+    out.type = _Checker(scope, out).visit(expr, dict(bound or {}))
     if expected is not None and not t.compatible(out.type, expected):
         raise ExpressionError("E130", f"expected {expected}, but this expression gives {out.type}", expr.span)
     return out
@@ -133,7 +137,10 @@ class _Checker:
         resolved = self.scope.resolve(node.dotted)
         if resolved is None:
             known = list(self.scope.names()) + list(env) + ["as_of"]
-            raise ExpressionError("E120", f"unknown name '{node.dotted}'", node.span, suggest(node.dotted, known))
+            hint = suggest(node.dotted, known)
+            if hint is None and "." not in node.dotted:
+                hint = f'to give the text {node.dotted}, quote it: "{node.dotted}"'
+            raise ExpressionError("E120", f"unknown name '{node.dotted}'", node.span, hint)
         kind, declared = resolved
         self.out.bindings[id(node)] = Binding(kind, node.dotted)
         return declared

@@ -1,0 +1,27 @@
+"""asylum-kb: U.S. asylum and refugee policy as versioned YAML rules, evaluated and explained.
+
+    import asylum_kb
+    kb = asylum_kb.load()                       # the shipped knowledge base
+    result = kb.evaluate(facts, as_of=date(2025, 9, 15))
+    result.value("asylum.eligibility")          # "eligible" | "ineligible" | "undetermined"
+    result.to_dict(explain=True)                # the JSON result with proof trees
+
+An information and training aid, not legal advice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError
+from .kb import KnowledgeBase, Result
+
+__all__ = ["load", "KnowledgeBase", "Result", "AsylumKbError", "FactsError", "RulesError", "Diagnostic"]
+
+
+def load(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
+    """Load, check and compile a rules directory (default: the knowledge base shipped in the package)."""
+    from .loader import load_directory
+
+    return load_directory(rules_dir)

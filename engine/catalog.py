@@ -1,0 +1,270 @@
+"""The facts catalog: every input fact declared once, with its type, question and help text.
+
+From it come the checker's types, the validation of fact documents (wrong types and unknown
+keys are errors with the path of the field; ``null`` and absent fields are unknown), and the
+JSON Schema for fact documents that integrators and editors use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Optional
+
+from . import types as t
+from .diagnostics import Diagnostic, FactsError, suggest
+
+MAX_LIST_ITEMS = 100
+MAX_NUMBER = 10**12
+_DEFAULT_STRING_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """One declared fact (or one field of a record in a list fact)."""
+
+    name: str
+    kind: str  # boolean, number, integer, money, string, enum, date, list, record
+    question: str = ""
+    help: str = ""
+    values: tuple[str, ...] = ()
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    max_items: int = MAX_LIST_ITEMS
+    items: Optional[FactSpec] = None
+    fields: tuple[FactSpec, ...] = ()
+    citation: Any = None
+
+    @property
+    def type(self) -> t.Type:
+        if self.kind in ("number", "integer", "money"):
+            return t.NUMBER
+        if self.kind == "enum":
+            return t.enum(self.values)
+        if self.kind == "list" and self.items is not None:
+            return t.list_of(self.items.type)
+        if self.kind == "record":
+            return t.record({f.name: f.type for f in self.fields})
+        return {"boolean": t.BOOLEAN, "string": t.STRING, "date": t.DATE}[self.kind]
+
+
+def spec_from_yaml(name: str, raw: dict[str, Any]) -> FactSpec:
+    """Build a ``FactSpec`` from its (schema-validated) catalog entry."""
+    return FactSpec(
+        name=name,
+        kind=raw["type"],
+        question=raw.get("question", ""),
+        help=raw.get("help", ""),
+        values=tuple(raw.get("values", ())),
+        minimum=raw.get("minimum"),
+        maximum=raw.get("maximum"),
+        max_items=raw.get("max_items", MAX_LIST_ITEMS),
+        items=spec_from_yaml(name, raw["items"]) if "items" in raw else None,
+        fields=tuple(spec_from_yaml(k, v) for k, v in raw.get("fields", {}).items()),
+        citation=raw.get("citation"),
+    )
+
+
+@dataclass
+class Catalog:
+    facts: dict[str, FactSpec]
+    _tree: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, spec in self.facts.items():
+            node = self._tree
+            *sections, leaf = name.split(".")
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[leaf] = spec
+
+    def type_of(self, name: str) -> Optional[t.Type]:
+        spec = self.facts.get(name)
+        return spec.type if spec else None
+
+    def validate(self, document: Any, source: str = "<facts>") -> tuple[dict[str, Any], Optional[date]]:
+        """Check a fact document; return the known facts by dotted name and the document's ``as_of``."""
+        problems: list[Diagnostic] = []
+        flat: dict[str, Any] = {}
+        if document is None:
+            document = {}
+        if not isinstance(document, dict):
+            raise FactsError([Diagnostic("F304", "a fact document must be a mapping of sections to facts", file=source)])
+        as_of = None
+        if document.get("as_of") is not None:
+            as_of = _convert_date(document["as_of"], "as_of", problems, source)
+        self._walk({k: v for k, v in document.items() if k != "as_of"}, self._tree, "", flat, problems, source)
+        if problems:
+            raise FactsError(problems)
+        return flat, as_of
+
+    def _walk(self, doc: dict[str, Any], tree: dict[str, Any], prefix: str,
+              flat: dict[str, Any], problems: list[Diagnostic], source: str) -> None:
+        for key, value in doc.items():
+            path = f"{prefix}{key}"
+            node = tree.get(key) if isinstance(key, str) else None
+            if node is None:
+                known = [f"{prefix}{k}" for k in tree] + ([] if prefix else ["as_of"])
+                problems.append(Diagnostic("F300", f"unknown fact '{path}'", file=source, hint=suggest(path, known)
+                                           or f"known here: {', '.join(sorted(known)[:12])}"))
+            elif value is None:
+                continue
+            elif isinstance(node, FactSpec):
+                converted = _convert(node, value, path, problems, source)
+                if converted is not None:
+                    flat[node.name] = converted
+            elif isinstance(value, dict):
+                self._walk(value, node, path + ".", flat, problems, source)
+            else:
+                problems.append(Diagnostic("F301", f"'{path}' is a section: give a mapping of its facts, not {_kind(value)}",
+                                           file=source, hint="fields: " + ", ".join(sorted(node))))
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of fact documents (committed as schemas/facts.schema.json)."""
+        def section(tree: dict[str, Any]) -> dict[str, Any]:
+            props = {k: (_spec_schema(v) if isinstance(v, FactSpec) else section(v)) for k, v in sorted(tree.items())}
+            return {"type": ["object", "null"], "additionalProperties": False, "properties": props}
+
+        schema = section(self._tree)
+        schema["type"] = "object"
+        schema["properties"] = {"as_of": {"type": ["string", "null"], "format": "date",
+                                          "description": "Evaluation date; --as-of overrides it; default: today."},
+                                **schema["properties"]}
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": "https://asylum-kb.org/schemas/facts.schema.json",
+                "title": "asylum-kb fact document",
+                "description": "Generated from rules/facts.yaml by `asylum-kb schema`; do not edit by hand.",
+                **schema}
+
+
+def _spec_schema(spec: FactSpec) -> dict[str, Any]:
+    out: dict[str, Any]
+    if spec.kind == "boolean":
+        out = {"type": ["boolean", "null"]}
+    elif spec.kind in ("number", "money"):
+        out = {"type": ["number", "null"]}
+    elif spec.kind == "integer":
+        out = {"type": ["integer", "null"]}
+    elif spec.kind == "string":
+        out = {"type": ["string", "null"]}
+    elif spec.kind == "enum":
+        out = {"enum": [*spec.values, None]}
+    elif spec.kind == "date":
+        out = {"type": ["string", "null"], "format": "date"}
+    elif spec.kind == "list" and spec.items is not None:
+        out = {"type": ["array", "null"], "maxItems": spec.max_items, "items": _spec_schema(spec.items)}
+    else:
+        out = {"type": ["object", "null"], "additionalProperties": False,
+               "properties": {f.name: _spec_schema(f) for f in spec.fields}}
+    if spec.minimum is not None:
+        out["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        out["maximum"] = spec.maximum
+    text = " ".join(part for part in (spec.question, spec.help) if part)
+    if text:
+        out["description"] = text
+    return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str) -> Optional[date]:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(Diagnostic("F301", f"'{path}' must be a date (YYYY-MM-DD), not {_kind(value)}", file=source))
+    return None
+
+
+def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
+    """The value as the engine uses it, or ``None`` after recording a problem."""
+    def wrong(expected: str, hint: Optional[str] = None) -> None:
+        problems.append(Diagnostic("F301", f"'{path}' must be {expected}, not {_kind(value)}", file=source, hint=hint))
+
+    kind = spec.kind
+    if kind == "boolean":
+        return value if isinstance(value, bool) else wrong("true or false")
+    if kind in ("number", "integer", "money"):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            return wrong("a number")
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                return wrong("a finite number")
+            value = int(value) if value.is_integer() else Decimal(repr(value))
+        if kind == "integer" and value != int(value):
+            return wrong("a whole number")
+        if abs(value) > MAX_NUMBER or (spec.minimum is not None and value < spec.minimum) or (
+                spec.maximum is not None and value > spec.maximum):
+            bounds = f"between {spec.minimum if spec.minimum is not None else -MAX_NUMBER} and " \
+                     f"{spec.maximum if spec.maximum is not None else MAX_NUMBER}"
+            problems.append(Diagnostic("F302", f"'{path}' is {value}; it must be {bounds}", file=source))
+            return None
+        return value
+    if kind == "string":
+        if not isinstance(value, str):
+            return wrong("text")
+        if len(value) > _DEFAULT_STRING_LENGTH:
+            problems.append(Diagnostic("F303", f"'{path}' is longer than {_DEFAULT_STRING_LENGTH} characters", file=source))
+            return None
+        return value
+    if kind == "enum":
+        if not isinstance(value, str) or value not in spec.values:
+            problems.append(Diagnostic(
+                "F302", f"'{path}' must be one of {', '.join(spec.values)}, not {_kind(value)}", file=source,
+                hint=suggest(value, spec.values) if isinstance(value, str) else None))
+            return None
+        return value
+    if kind == "date":
+        return _convert_date(value, path, problems, source)
+    if kind == "list":
+        return _convert_list(spec, value, path, problems, source)
+    return _convert_record(spec, value, path, problems, source)
+
+
+def _convert_list(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
+    if not isinstance(value, list):
+        problems.append(Diagnostic("F301", f"'{path}' must be a list, not {_kind(value)}", file=source))
+        return None
+    if len(value) > spec.max_items:
+        problems.append(Diagnostic("F303", f"'{path}' has {len(value)} items; the limit is {spec.max_items}", file=source))
+        return None
+    assert spec.items is not None
+    before = len(problems)
+    out = [None if item is None else _convert(spec.items, item, f"{path}[{i}]", problems, source)
+           for i, item in enumerate(value)]
+    return out if len(problems) == before else None
+
+
+def _convert_record(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
+    if not isinstance(value, dict):
+        problems.append(Diagnostic("F301", f"'{path}' must be a mapping, not {_kind(value)}", file=source))
+        return None
+    fields = {f.name: f for f in spec.fields}
+    out = {}
+    for key, item in value.items():
+        field_spec = fields.get(key)
+        if field_spec is None:
+            problems.append(Diagnostic("F300", f"unknown field '{path}.{key}'", file=source,
+                                       hint=suggest(str(key), fields) or f"fields: {', '.join(fields)}"))
+        elif item is not None:
+            converted = _convert(field_spec, item, f"{path}.{key}", problems, source)
+            if converted is not None:
+                out[key] = converted
+    return out

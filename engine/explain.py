@@ -1,0 +1,241 @@
+"""Turn recorded traces into explanations: what each rule did, why, and which facts are still needed.
+
+Explanations are read from the values the three-valued path recorded for every
+sub-expression; nothing is re-evaluated. For a false ``and`` the false parts are the reason,
+for a true ``or`` the true parts; an unknown part names the facts it is waiting for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+from . import syntax as s
+from .checker import Checked
+from .codegen import trace_nodes
+from .model import Rule
+from .printer import to_text
+
+NodeValues = dict[int, Any]
+
+
+@dataclass
+class Part:
+    """One sub-condition of a rule with its value and the facts it read."""
+
+    text: str
+    value: Any
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RuleOutcome:
+    """What one rule did for this case."""
+
+    rule: Rule
+    status: str  # fired, not_fired, defeated, undetermined, not_in_force
+    value: Any
+    reasons: list[Part] = field(default_factory=list)
+    defeated_by: list[str] = field(default_factory=list)
+    facts_needed: list[str] = field(default_factory=list)
+    items: list[tuple[Any, RuleOutcome]] = field(default_factory=list)  # for_each rules: (label, outcome)
+
+
+def node_values(checked: Optional[Checked], trace: Optional[tuple[Any, ...]]) -> NodeValues:
+    if checked is None or trace is None:
+        return {}
+    return {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
+
+
+class Explainer:
+    """Builds ``RuleOutcome`` objects on demand from one evaluation's values and traces."""
+
+    def __init__(self, rules: dict[str, Rule], facts: dict[str, Any], values: dict[str, Any],
+                 traces: dict[str, Any]):
+        self.rules, self.facts, self.values, self.traces = rules, facts, values, traces
+        self._outcomes: dict[str, RuleOutcome] = {}
+        self._needed: dict[str, list[str]] = {}
+
+    def outcome(self, rule_id: str) -> RuleOutcome:
+        if rule_id not in self._outcomes:
+            self._outcomes[rule_id] = self._build(self.rules[rule_id])
+        return self._outcomes[rule_id]
+
+    def _build(self, rule: Rule) -> RuleOutcome:
+        trace = self.traces.get(rule.id)
+        if trace is None:
+            return RuleOutcome(rule, "not_in_force", self.values.get(rule.id))
+        if rule.for_each:
+            items_trace, per_item = trace
+            labels = self._labels(rule, items_trace)
+            items = [(label, self._single(rule, item_trace, self._item_value(rule, i), rule.for_each["var"], i))
+                     for i, (label, item_trace) in enumerate(zip(labels, per_item))]
+            status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
+            needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
+            if self.values.get(rule.id) is None:
+                status = "undetermined"
+                needed = needed or self._unknown_facts(rule.items, node_values(rule.items, items_trace), None)
+            return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
+        return self._single(rule, trace, self.values.get(rule.id), None, None)
+
+    def _item_value(self, rule: Rule, index: int) -> Any:
+        values = self.values.get(rule.id)
+        return values[index] if values is not None and index < len(values) else None
+
+    def _labels(self, rule: Rule, items_trace: tuple[Any, ...]) -> list[Any]:
+        items = node_values(rule.items, items_trace).get(id(rule.items.expr)) if rule.items else None
+        label_field = (rule.for_each or {}).get("label")
+        return [item.get(label_field, f"#{i + 1}") if isinstance(item, dict) and label_field else f"#{i + 1}"
+                for i, item in enumerate(items or [])]
+
+    def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: Optional[str],
+                index: Optional[int]) -> RuleOutcome:
+        when_trace, value_trace, otherwise_trace = trace
+        when_values = node_values(rule.when, when_trace)
+        condition = when_values.get(id(rule.when.expr)) if rule.when else True
+        context = (var, rule, index) if var is not None else None
+        outcome = RuleOutcome(rule, "undetermined", value)
+        if rule.boolean:
+            defeaters = [(d, self.values.get(d)) for d in rule.defeated_by]
+            outcome.defeated_by = [d for d, v in defeaters if v is True]
+            if condition is True and outcome.defeated_by:
+                outcome.status = "defeated"
+            elif value is True:
+                outcome.status = "fired"
+            elif value is False:
+                outcome.status = "not_fired"
+        else:
+            outcome.status = {True: "fired", False: "not_fired"}.get(condition, "undetermined")
+            if outcome.status != "undetermined" and value is None:
+                chosen = rule.value if condition else rule.otherwise
+                chosen_trace = value_trace if condition else otherwise_trace
+                outcome.facts_needed = self._unknown_facts(chosen, node_values(chosen, chosen_trace), context)
+        if rule.when is not None:
+            want = condition if condition is not None else None
+            outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, want)]
+        if value is None and outcome.status in ("undetermined",):
+            needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
+            if rule.boolean and condition is not False:
+                needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
+            if not rule.boolean and condition is None:
+                for checked, sub in ((rule.value, value_trace), (rule.otherwise, otherwise_trace)):
+                    needed += self._unknown_facts(checked, node_values(checked, sub), context)
+            outcome.facts_needed = list(dict.fromkeys(needed + outcome.facts_needed))
+        return outcome
+
+    def facts_needed(self, rule_id: str) -> list[str]:
+        if rule_id not in self._needed:
+            self._needed[rule_id] = []  # guards against re-entry; rules are acyclic
+            self._needed[rule_id] = self.outcome(rule_id).facts_needed
+        return self._needed[rule_id]
+
+    def _unknown_facts(self, checked: Optional[Checked], values: NodeValues,
+                       context: Optional[tuple[str, Rule, Optional[int]]]) -> list[str]:
+        """The unknown facts that an unknown expression is waiting for (only parts that could matter)."""
+        if checked is None or values.get(id(checked.expr), 0) is not None:
+            return []
+        out: list[str] = []
+        stack = [checked.expr]
+        while stack:
+            node = stack.pop()
+            if values.get(id(node), 0) is not None and id(node) in values:
+                continue
+            if isinstance(node, s.Name):
+                out += self._name_needed(checked, node, context)
+            elif isinstance(node, s.Quantifier):
+                if values.get(id(node.items)) is None:
+                    stack.append(node.items)
+                else:
+                    out += self._fields_read(checked, node)
+            elif isinstance(node, s.IfThenElse):
+                condition = values.get(id(node.condition))
+                branches = {True: [node.then], False: [node.otherwise]}.get(condition, [node.condition, node.then,
+                                                                                      node.otherwise])
+                stack.extend(reversed(branches))
+            elif isinstance(node, s.Lookup):
+                stack.append(node.when)
+            else:
+                stack.extend(reversed(s.children(node)))
+        return list(dict.fromkeys(out))
+
+    def _name_needed(self, checked: Checked, node: s.Name, context: Optional[tuple[str, Rule, Optional[int]]]) -> list[str]:
+        binding = checked.bindings.get(id(node))
+        if binding is None:
+            return []
+        if binding.kind == "fact":
+            return [binding.target]
+        if binding.kind == "derived":
+            return self.facts_needed(binding.target)
+        if binding.kind == "var" and context is not None and binding.target == context[0] and binding.field:
+            items_name = _items_name(context[1])
+            return [f"{items_name}[{context[2]}].{binding.field}"]
+        return []
+
+    def _fields_read(self, checked: Checked, quantifier: s.Quantifier) -> list[str]:
+        items_name = quantifier.items.dotted if isinstance(quantifier.items, s.Name) else "items"
+        fields = [checked.bindings[id(n)].field for n in s.walk(quantifier.body)
+                  if isinstance(n, s.Name) and id(n) in checked.bindings
+                  and checked.bindings[id(n)].kind == "var" and checked.bindings[id(n)].target == quantifier.var]
+        return [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
+
+    def _part(self, node: s.Expr, values: NodeValues, context: Optional[tuple[str, Rule, Optional[int]]]) -> Part:
+        facts: dict[str, Any] = {}
+        for sub in trace_nodes(node):
+            if isinstance(sub, s.Name) and id(sub) in values:
+                facts[sub.dotted] = values[id(sub)]
+        return Part(to_text(node), values.get(id(node)), facts)
+
+    def proof(self, rule_id: str) -> dict[str, Any]:
+        """The proof tree of a rule: its outcome and, recursively, the rules it read (each shown once)."""
+        shown: set[str] = set()
+
+        def node(current: str) -> dict[str, Any]:
+            outcome = self.outcome(current)
+            out: dict[str, Any] = {"rule": current, "title": outcome.rule.title, "status": outcome.status}
+            if current in shown:
+                out["see_above"] = True
+                return out
+            shown.add(current)
+            out["because"] = [node(dep) for dep in outcome.rule.reads]
+            return out
+
+        return node(rule_id)
+
+    def walk_proof(self, rule_id: str) -> Iterator[RuleOutcome]:
+        """Each rule in the proof of ``rule_id`` once, depth-first."""
+        seen: set[str] = set()
+        stack = [rule_id]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            yield self.outcome(current)
+            stack.extend(reversed(self.rules[current].reads))
+
+
+def _items_name(rule: Rule) -> str:
+    if rule.items is not None and isinstance(rule.items.expr, s.Name):
+        return rule.items.expr.dotted
+    return "items"
+
+
+def _deciding(expr: s.Expr, values: NodeValues, want: Any) -> list[s.Expr]:
+    """The sub-conditions that decided a condition's value: false parts of a false ``and``, true parts of a
+    true ``or``, every part of a false ``or`` or a true ``and``, unknown parts of an unknown one."""
+    out: list[s.Expr] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        value = values.get(id(node))
+        if isinstance(node, (s.And, s.Or)) and value == want:
+            if want is None:
+                parts = [o for o in node.operands if values.get(id(o)) is None]
+            elif isinstance(node, s.And):
+                parts = [o for o in node.operands if values.get(id(o)) is False] if want is False else list(node.operands)
+            else:
+                parts = [o for o in node.operands if values.get(id(o)) is True] if want is True else list(node.operands)
+            stack.extend(reversed(parts))
+        else:
+            out.append(node)
+    return out

@@ -1,0 +1,174 @@
+"""The knowledge base in memory and what it answers: ``evaluate`` a case as of a date.
+
+A ``KnowledgeBase`` is immutable after loading and holds no per-case state, so one instance
+serves any number of cases (and can be shipped to worker processes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+from .catalog import Catalog
+from .codegen import Program
+from .explain import Explainer, RuleOutcome
+from .model import Era, Manifest, Parameter, Rule, Ruleset
+from .values import iso
+
+
+@dataclass
+class KnowledgeBase:
+    manifest: Manifest
+    catalog: Catalog
+    eras: list[Era]
+    parameters: dict[str, Parameter]
+    rulesets: dict[str, Ruleset]
+    rules: dict[str, Rule]  # in dependency order
+    program: Program
+    directory: str = ""
+
+    @property
+    def determinations(self) -> list[Rule]:
+        return [rule for rule in self.rules.values() if rule.determination]
+
+    def eras_at(self, day: date) -> list[Era]:
+        return [era for era in self.eras if era.contains(day)]
+
+    def evaluate(self, facts: Optional[dict[str, Any]] = None, as_of: Optional[date] = None) -> Result:
+        """Evaluate a fact document (nested sections, as in the contract) as of a date.
+
+        ``as_of`` wins over the document's own ``as_of``; the default is today. Raises
+        ``FactsError`` for an unknown fact or a value of the wrong type.
+        """
+        flat, document_as_of = self.catalog.validate(facts)
+        day = as_of or document_as_of or date.today()
+        values, traces = self.program.traced(flat, day)
+        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces))
+
+    def values(self, facts: dict[str, Any], as_of: date) -> dict[str, Any]:
+        """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
+        return self.program.values(facts, as_of)
+
+
+@dataclass
+class Result:
+    kb: KnowledgeBase
+    facts: dict[str, Any]
+    as_of: date
+    values: dict[str, Any]
+    explainer: Explainer
+    _needed: Optional[list[str]] = field(default=None, repr=False)
+
+    def outcome(self, rule_id: str) -> RuleOutcome:
+        return self.explainer.outcome(rule_id)
+
+    def value(self, rule_id: str) -> Any:
+        """A determination's value as the contract reports it (JSON data)."""
+        return _reported(self.outcome(rule_id))
+
+    @property
+    def facts_needed(self) -> list[str]:
+        """Unknown facts that could settle an undetermined determination, most decisive first."""
+        if self._needed is None:
+            counts: Counter[str] = Counter()
+            first_seen: dict[str, int] = {}
+            for rule in self.kb.determinations:
+                for fact in self.outcome(rule.id).facts_needed:
+                    counts[fact] += 1
+                    first_seen.setdefault(fact, len(first_seen))
+            self._needed = sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+        return self._needed
+
+    def determination(self, rule_id: str) -> dict[str, Any]:
+        outcome = self.outcome(rule_id)
+        proof = list(self.explainer.walk_proof(rule_id))
+        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status != "not_in_force"]
+        out: dict[str, Any] = {
+            "value": _reported(outcome),
+            "status": _status(outcome),
+            "title": outcome.rule.title,
+            "rules_fired": [o.rule.id for o in proof if o.status == "fired"],
+            "facts_needed": outcome.facts_needed,
+            "citations": [c.as_dict() for c in outcome.rule.citations],
+        }
+        if outcome.rule.determination and outcome.status == "not_in_force":
+            out["note"] = "no rule in force on the as-of date"
+        if unverified:
+            out["unverified_rules"] = unverified
+        return out
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        """The JSON result (docs/engine.md documents every key)."""
+        fired = [r.id for r in self.kb.rules.values() if self.outcome(r.id).status == "fired"]
+        not_fired = [rule_outcome_dict(self.outcome(r.id)) for r in self.kb.rules.values()
+                     if self.outcome(r.id).status in ("not_fired", "defeated")]
+        out: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "kb_version": self.kb.manifest.version,
+            "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
+            "eras": [era.id for era in self.kb.eras_at(self.as_of)],
+            "determinations": {rule.id: self.determination(rule.id) for rule in self.kb.determinations},
+            "facts_needed": self.facts_needed,
+            "rules_fired": fired,
+            "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
+            "disclaimer": self.kb.manifest.disclaimer,
+        }
+        if explain:
+            out["explanations"] = {rule.id: self.explanation(rule.id) for rule in self.kb.determinations}
+        return out
+
+    def explanation(self, rule_id: str) -> dict[str, Any]:
+        """The proof tree of one determination, each rule with its outcome, reasons and sources."""
+        tree = self.explainer.proof(rule_id)
+
+        def fill(node: dict[str, Any]) -> dict[str, Any]:
+            if not node.get("see_above"):
+                node.update(rule_outcome_dict(self.outcome(node["rule"])))
+                node["because"] = [fill(child) for child in node["because"]]
+            return node
+
+        return fill(tree)
+
+
+def _reported(outcome: RuleOutcome) -> Any:
+    if outcome.rule.for_each:
+        return [{"name": label, "value": _enum_or_value(o.rule, o.value)} for label, o in outcome.items]
+    return _enum_or_value(outcome.rule, outcome.value)
+
+
+def _enum_or_value(rule: Rule, value: Any) -> Any:
+    if value is None and rule.type.kind in ("enum", "string"):
+        return "undetermined"
+    return iso(value)
+
+
+def _status(outcome: RuleOutcome) -> str:
+    if outcome.status == "not_in_force":
+        return "not_in_force"
+    if outcome.status == "undetermined" or outcome.facts_needed:
+        return "undetermined"
+    return "determined" if outcome.value is not None else "not_applicable"
+
+
+def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
+    rule = outcome.rule
+    out: dict[str, Any] = {
+        "rule": rule.id,
+        "title": rule.title,
+        "kind": rule.kind,
+        "status": outcome.status,
+        "value": iso(outcome.value),
+        "reasons": [{"condition": p.text, "value": iso(p.value), "facts": iso(p.facts)} for p in outcome.reasons],
+        "citations": [c.text() for c in rule.citations],
+        "confidence": rule.confidence,
+        "file": rule.file,
+    }
+    if outcome.defeated_by:
+        out["defeated_by"] = outcome.defeated_by
+    if outcome.facts_needed:
+        out["facts_needed"] = outcome.facts_needed
+    if outcome.items:
+        out["items"] = [{"label": label, **rule_outcome_dict(item)} for label, item in outcome.items]
+    return out

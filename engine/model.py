@@ -1,0 +1,152 @@
+"""The loaded knowledge base's parts: manifest, eras, parameters and rules, as plain records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+from . import types as t
+from .checker import Checked
+from .diagnostics import Position
+
+BOOLEAN_KINDS = ("criterion", "bar", "exception")
+DETERMINATION_KINDS = ("outcome", "fee", "deadline")
+DISCLAIMER = ("asylum-kb is an information and training aid, not legal advice. Eligibility depends on facts, "
+              "evidence and discretion that no rule engine captures; consult a qualified immigration attorney "
+              "or accredited representative.")
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    url: Optional[str] = None
+    section: Optional[str] = None
+    date: Optional[str] = None
+    notes: Optional[str] = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> Citation:
+        if isinstance(raw, str):
+            return cls(raw)
+        return cls(raw["source"], raw.get("url"), raw.get("section"), raw.get("date"), raw.get("notes"))
+
+    def text(self) -> str:
+        parts = [self.source + (f", {self.section}" if self.section else "")]
+        if self.date:
+            parts.append(f"({self.date})")
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    title: str
+    version: str
+    date: str
+    description: str = ""
+    disclaimer: str = DISCLAIMER
+
+
+@dataclass(frozen=True)
+class Era:
+    id: str
+    title: str
+    timeline: str
+    start: date
+    end: Optional[date]  # the first day no longer in force; None: still in force
+    citations: tuple[Citation, ...]
+    confidence: str = "confirmed"
+    notes: str = ""
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    start: date
+    value: Any
+    citations: tuple[Citation, ...]
+    confidence: str = "confirmed"
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    id: str
+    title: str
+    kind: str  # money, number, integer, duration, date, boolean, string
+    unit: str
+    description: str
+    citations: tuple[Citation, ...]
+    values: tuple[ParameterValue, ...]
+    confidence: str = "confirmed"
+    file: str = ""
+
+    @property
+    def type(self) -> t.Type:
+        return {"duration": t.DURATION, "date": t.DATE, "boolean": t.BOOLEAN, "string": t.STRING}.get(self.kind, t.NUMBER)
+
+    def value_at(self, day: date) -> Optional[ParameterValue]:
+        current = None
+        for entry in self.values:
+            if entry.start <= day:
+                current = entry
+        return current
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    kind: str
+    ruleset: str
+    file: str
+    position: Optional[Position]
+    citations: tuple[Citation, ...]
+    when_text: Optional[str] = None
+    value_text: Optional[str] = None
+    otherwise_text: Optional[str] = None
+    for_each: Optional[dict[str, str]] = None
+    defeats: tuple[str, ...] = ()
+    effective_from: Optional[date] = None
+    effective_to: Optional[date] = None
+    era: Optional[str] = None
+    confidence: str = "confirmed"
+    notes: str = ""
+    plain: str = ""
+    description: str = ""
+    # Filled in by the loader after checking:
+    when: Optional[Checked] = None
+    value: Optional[Checked] = None
+    otherwise: Optional[Checked] = None
+    items: Optional[Checked] = None
+    type: t.Type = t.ANY
+    defeated_by: list[str] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)  # rules it reads, in first-use order
+
+    @property
+    def boolean(self) -> bool:
+        return self.kind in BOOLEAN_KINDS
+
+    @property
+    def determination(self) -> bool:
+        return self.kind in DETERMINATION_KINDS
+
+    def in_force(self, day: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day < self.effective_to)
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    id: str
+    title: str
+    version: str
+    description: str
+    file: str
+    rules: tuple[str, ...]

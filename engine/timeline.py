@@ -1,0 +1,128 @@
+"""Policy eras and dated parameters: their dates, ordering and consistency checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, Optional
+
+from .diagnostics import Diagnostic, suggest
+from .model import Citation, Era, Parameter, ParameterValue
+from .values import Duration
+from .yamlsource import SourceFile
+
+_DURATION = re.compile(r"^\s*(\d+)\s+(year|month|week|day)s?\s*$")
+
+
+def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
+    """Eras of every timeline; within a timeline each era must start the day the previous one ends."""
+    eras: list[Era] = []
+    for t_index, timeline in enumerate(source.data["timelines"]):
+        ordered = sorted(enumerate(timeline["eras"]), key=lambda pair: pair[1]["from"])
+        previous: Optional[Era] = None
+        for e_index, raw in ordered:
+            path = ("timelines", t_index, "eras", e_index)
+            era = Era(
+                id=raw["id"], title=raw["title"], timeline=timeline["id"],
+                start=_date(raw["from"], source, path + ("from",), problems) or date.min,
+                end=_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None,
+                citations=tuple(Citation.parse(c) for c in raw["citations"]),
+                confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""),
+            )
+            if era.end is not None and era.end <= era.start:
+                problems.append(Diagnostic("E204", f"era '{era.id}' ends ({era.end}) before it starts ({era.start})",
+                                           file=source.path, position=source.position(path + ("to",))))
+            if previous is not None:
+                _check_adjacent(previous, era, source, path, problems)
+            previous = era
+            eras.append(era)
+    return eras
+
+
+def _check_adjacent(previous: Era, era: Era, source: SourceFile, path: tuple[Any, ...],
+                    problems: list[Diagnostic]) -> None:
+    if previous.end is None or era.start < previous.end:
+        problems.append(Diagnostic(
+            "E204", f"era '{era.id}' (from {era.start}) overlaps era '{previous.id}' "
+                    f"(to {previous.end or 'open-ended'}) in timeline '{era.timeline}'",
+            file=source.path, position=source.position(path + ("from",)),
+            hint=f"end '{previous.id}' on {era.start} (the 'to' date is the first day it no longer applies)"))
+    elif era.start > previous.end:
+        problems.append(Diagnostic(
+            "E205", f"gap between era '{previous.id}' (to {previous.end}) and era '{era.id}' (from {era.start}) "
+                    f"in timeline '{era.timeline}'",
+            file=source.path, position=source.position(path + ("from",)),
+            hint="add an era for the gap, or make one start the day the other ends"))
+
+
+def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> Optional[date]:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        problems.append(Diagnostic("E201", f"'{text}' is not a calendar date", file=source.path,
+                                   position=source.position(path)))
+        return None
+
+
+def era_start(era_id: str, eras: dict[str, Era], source: SourceFile, path: tuple[Any, ...],
+              problems: list[Diagnostic]) -> Optional[Era]:
+    era = eras.get(era_id)
+    if era is None:
+        problems.append(Diagnostic("E206", f"unknown era '{era_id}'", file=source.path, position=source.position(path),
+                                   hint=suggest(era_id, eras) or "eras are declared in eras.yaml"))
+    return era
+
+
+def build_parameters(source: SourceFile, eras: dict[str, Era], problems: list[Diagnostic]) -> list[Parameter]:
+    out = []
+    for p_index, raw in enumerate(source.data["parameters"]):
+        history = []
+        for v_index, entry in enumerate(raw["values"]):
+            path = ("parameters", p_index, "values", v_index)
+            if "era" in entry:
+                era = era_start(entry["era"], eras, source, path + ("era",), problems)
+                start = era.start if era else None
+            else:
+                start = _date(entry["from"], source, path + ("from",), problems)
+            value = _convert(raw["type"], entry["value"], source, path + ("value",), problems)
+            if start is not None:
+                history.append(ParameterValue(start, value, tuple(Citation.parse(c) for c in entry["citations"]),
+                                              entry.get("confidence", raw.get("confidence", "confirmed")),
+                                              entry.get("notes", "")))
+        starts = [h.start for h in history]
+        if starts != sorted(set(starts)):
+            problems.append(Diagnostic("E208", f"parameter '{raw['id']}': values must be in date order, one per date",
+                                       file=source.path, position=source.position(("parameters", p_index, "values")),
+                                       rule_id=raw["id"]))
+        out.append(Parameter(
+            id=raw["id"], title=raw["title"], kind=raw["type"], unit=raw.get("unit", ""),
+            description=raw.get("description", ""), citations=tuple(Citation.parse(c) for c in raw["citations"]),
+            values=tuple(history), confidence=raw.get("confidence", "confirmed"), file=source.path,
+        ))
+    return out
+
+
+def _convert(kind: str, value: Any, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> Any:
+    def wrong(expected: str) -> None:
+        problems.append(Diagnostic("E208", f"value {value!r} is not {expected}", file=source.path,
+                                   position=source.position(path)))
+
+    if kind in ("money", "number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return wrong("a number")
+        if kind == "integer" and not float(value).is_integer():
+            return wrong("a whole number")
+        return value if isinstance(value, int) else Decimal(repr(value))
+    if kind == "duration":
+        match = _DURATION.match(str(value))
+        if not match:
+            return wrong("a duration such as '1 year' or '180 days'")
+        amount, unit = int(match[1]), match[2]
+        return {"year": Duration(years=amount), "month": Duration(months=amount),
+                "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
+    if kind == "date":
+        return _date(str(value), source, path, problems)
+    if kind == "boolean":
+        return value if isinstance(value, bool) else wrong("true or false")
+    return str(value)
