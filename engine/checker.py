@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Optional, Protocol
+from typing import Any, Iterable, Optional, Protocol
 
 from . import functions
 from . import syntax as s
@@ -51,6 +51,19 @@ class Checked:
 
     def type_of(self, node: s.Expr) -> t.Type:
         return self.types[id(node)]
+
+    # Node identity keys the maps above; pickling (the compiled-KB cache) stores them by walk order instead.
+    def __getstate__(self) -> dict[str, Any]:
+        nodes = s.walk(self.expr)
+        return {"expr": self.expr, "type": self.type,
+                "types": [self.types.get(id(n)) for n in nodes],
+                "bindings": [self.bindings.get(id(n)) for n in nodes]}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.expr, self.type = state["expr"], state["type"]
+        nodes = s.walk(self.expr)
+        self.types = {id(n): v for n, v in zip(nodes, state["types"]) if v is not None}
+        self.bindings = {id(n): v for n, v in zip(nodes, state["bindings"]) if v is not None}
 
 
 def check(expr: s.Expr, scope: Scope, expected: Optional[t.Type] = None,

@@ -45,13 +45,21 @@ class RulePlan:
     for_each: Optional[ForEach] = None
 
 
-@dataclass
 class Program:
-    """The compiled knowledge base: the two entry points and the generated source (for --debug)."""
+    """The compiled knowledge base: the two entry points, built from generated source and its constants.
 
-    fast: Callable[[FactsMap, date], dict[str, Any]]
-    traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]]
-    source: str
+    Pickles as (source, constants) so the compiled-KB cache can rebuild it without the parser.
+    """
+
+    def __init__(self, source: str, constants: dict[str, Any]):
+        self.source, self.constants = source, constants
+        namespace = {**_HELPERS, **constants}
+        exec(compile(source, "<asylum-kb rules>", "exec"), namespace)  # noqa: S102 - generated from our AST only
+        self.fast: Callable[[FactsMap, date], dict[str, Any]] = namespace["fast"]
+        self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Program, (self.source, self.constants))
 
     def values(self, facts: FactsMap, as_of: date) -> dict[str, Any]:
         """Rule values only: the fast path when it applies, else the three-valued path."""
@@ -490,6 +498,5 @@ def compile_rules(plans: list[RulePlan], parameters: dict[str, runtime.DatedValu
     """Generate, compile and return the two entry points for rules given in dependency order."""
     writer = _ProgramWriter(plans, parameters)
     source = writer.write()
-    namespace = dict(writer.names.globals)
-    exec(compile(source, "<asylum-kb rules>", "exec"), namespace)  # noqa: S102 - generated from our AST only
-    return Program(namespace["fast"], namespace["traced"], source)
+    constants = {k: v for k, v in writer.names.globals.items() if k not in _HELPERS}
+    return Program(source, constants)

@@ -111,8 +111,13 @@ class Explainer:
                 chosen_trace = value_trace if condition else otherwise_trace
                 outcome.facts_needed = self._unknown_facts(chosen, node_values(chosen, chosen_trace), context)
         if rule.when is not None:
-            want = condition if condition is not None else None
-            outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, want)]
+            outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, condition)]
+        if not rule.boolean and condition is not None:
+            chosen, chosen_trace = (rule.value, value_trace) if condition else (rule.otherwise, otherwise_trace)
+            if chosen is not None:
+                values = node_values(chosen, chosen_trace)
+                deciding = _deciding(chosen.expr, values, values.get(id(chosen.expr)))
+                outcome.reasons += [self._part(n, values, context) for n in deciding if not isinstance(n, s.Literal)]
         if value is None and outcome.status in ("undetermined",):
             needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
             if rule.boolean and condition is not False:
@@ -221,21 +226,28 @@ def _items_name(rule: Rule) -> str:
 
 
 def _deciding(expr: s.Expr, values: NodeValues, want: Any) -> list[s.Expr]:
-    """The sub-conditions that decided a condition's value: false parts of a false ``and``, true parts of a
-    true ``or``, every part of a false ``or`` or a true ``and``, unknown parts of an unknown one."""
+    """The sub-conditions that decided a value: false parts of a false ``and``, true parts of a true ``or``,
+    every part of a false ``or`` or a true ``and``, unknown parts of an unknown one; for ``if``, the
+    condition's deciding parts and the branch taken."""
     out: list[s.Expr] = []
-    stack = [expr]
+    stack: list[tuple[s.Expr, Any]] = [(expr, want)]
     while stack:
-        node = stack.pop()
+        node, wanted = stack.pop()
         value = values.get(id(node))
-        if isinstance(node, (s.And, s.Or)) and value == want:
-            if want is None:
+        if isinstance(node, (s.And, s.Or)) and value == wanted:
+            if wanted is None:
                 parts = [o for o in node.operands if values.get(id(o)) is None]
             elif isinstance(node, s.And):
-                parts = [o for o in node.operands if values.get(id(o)) is False] if want is False else list(node.operands)
+                parts = [o for o in node.operands if values.get(id(o)) is False] if wanted is False else list(node.operands)
             else:
-                parts = [o for o in node.operands if values.get(id(o)) is True] if want is True else list(node.operands)
-            stack.extend(reversed(parts))
+                parts = [o for o in node.operands if values.get(id(o)) is True] if wanted is True else list(node.operands)
+            stack.extend((p, wanted) for p in reversed(parts))
+        elif isinstance(node, s.IfThenElse) and id(node.condition) in values:
+            condition = values[id(node.condition)]
+            branch = {True: node.then, False: node.otherwise}.get(condition)
+            if branch is not None and not isinstance(branch, s.Literal):
+                stack.append((branch, values.get(id(branch))))
+            stack.append((node.condition, condition))
         else:
             out.append(node)
     return out

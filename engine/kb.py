@@ -36,13 +36,14 @@ class KnowledgeBase:
     def eras_at(self, day: date) -> list[Era]:
         return [era for era in self.eras if era.contains(day)]
 
-    def evaluate(self, facts: Optional[dict[str, Any]] = None, as_of: Optional[date] = None) -> Result:
+    def evaluate(self, facts: Optional[dict[str, Any]] = None, as_of: Optional[date] = None,
+                 source: str = "<facts>") -> Result:
         """Evaluate a fact document (nested sections, as in the contract) as of a date.
 
         ``as_of`` wins over the document's own ``as_of``; the default is today. Raises
         ``FactsError`` for an unknown fact or a value of the wrong type.
         """
-        flat, document_as_of = self.catalog.validate(facts)
+        flat, document_as_of = self.catalog.validate(facts, source)
         day = as_of or document_as_of or date.today()
         values, traces = self.program.traced(flat, day)
         return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces))
@@ -84,7 +85,8 @@ class Result:
     def determination(self, rule_id: str) -> dict[str, Any]:
         outcome = self.outcome(rule_id)
         proof = list(self.explainer.walk_proof(rule_id))
-        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status != "not_in_force"]
+        # An unverified rule matters only where it applied or could still apply.
+        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
         out: dict[str, Any] = {
             "value": _reported(outcome),
             "status": _status(outcome),

@@ -1,0 +1,185 @@
+"""The ``asylum-kb`` command: parses arguments, calls the public API, prints, and sets the exit code.
+
+Exit codes: 0 done · 1 scenario failures or internal error · 2 usage error ·
+3 invalid facts · 4 invalid rules.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+import click
+
+EXIT_FACTS = 3
+EXIT_RULES = 4
+MAX_INPUT_BYTES = 5_000_000
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(error: Exception, debug: bool) -> None:
+    from asylum_kb import AsylumKbError
+
+    if debug:
+        raise error
+    if isinstance(error, AsylumKbError):
+        click.echo(str(error), err=True)
+        sys.exit(error.exit_code)
+    click.echo(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
+    sys.exit(1)
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _read_facts(path: str) -> tuple[str, str]:
+    """The text of a facts file (or stdin for '-') and the name to use in messages."""
+    from asylum_kb import FactsError
+    from asylum_kb.diagnostics import Diagnostic
+
+    name = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(MAX_INPUT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc}", file=name)]) from None
+    if len(text) > MAX_INPUT_BYTES:
+        raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
+    return text, name
+
+
+def _common(function: F) -> F:
+    function = click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
+                            help="Rules directory (default: the knowledge base shipped with asylum-kb).")(function)
+    return click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asylum-kb")
+def main() -> None:
+    """asylum-kb: U.S. asylum and refugee policy as rules, evaluated and explained.
+
+    An information and training aid, not legal advice.
+    """
+
+
+@main.command("eval")
+@click.argument("facts", type=str)
+@click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
+@_common
+def eval_command(facts: str, as_of: Optional[date], fmt: str, explain: bool, rules_dir: Optional[str],
+                 debug: bool) -> None:
+    """Evaluate FACTS (a YAML or JSON file, '-' for stdin, or a .jsonl file of one case per line)."""
+    try:
+        from asylum_kb.factsio import parse_document, parse_lines
+
+        kb = _load(rules_dir)
+        text, name = _read_facts(facts)
+        if facts.endswith(".jsonl"):
+            for line_no, document in parse_lines(text, name):
+                result = kb.evaluate(document, as_of=as_of, source=f"{name}:{line_no}")
+                click.echo(json.dumps(result.to_dict(explain=explain), ensure_ascii=False))
+            return
+        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
+        click.echo(_format(result, fmt, explain), nl=False)
+    except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
+        _fail(error, debug)
+
+
+def _format(result: Any, fmt: str, explain: bool) -> str:
+    if fmt == "json":
+        return json.dumps(result.to_dict(explain=explain), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(result.to_dict(explain=explain), sort_keys=False, allow_unicode=True))
+    from asylum_kb.render_text import render
+
+    return render(result, explain=explain)
+
+
+def _load(rules_dir: Optional[str]) -> Any:
+    from asylum_kb.cache import load_cached
+
+    return load_cached(rules_dir)
+
+
+@main.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+def validate_command(directory: Optional[str], fmt: str, debug: bool) -> None:
+    """Load DIRECTORY (default: the shipped rules): schema, expressions, types, references, cycles."""
+    import asylum_kb
+
+    try:
+        kb = asylum_kb.load(directory)
+    except asylum_kb.RulesError as error:
+        if fmt == "json":
+            click.echo(json.dumps([d.as_dict() for d in error.diagnostics], indent=2))
+            sys.exit(EXIT_RULES)
+        _fail(error, debug)
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    summary = {"rules": len(kb.rules), "rulesets": len(kb.rulesets), "parameters": len(kb.parameters),
+               "eras": len(kb.eras), "facts": len(kb.catalog.facts), "version": kb.manifest.version}
+    if fmt == "json":
+        click.echo(json.dumps({"ok": True, **summary}, indent=2))
+    else:
+        click.echo(f"ok: {summary['rules']} rules in {summary['rulesets']} rulesets, {summary['parameters']} parameters, "
+                   f"{summary['eras']} eras, {summary['facts']} facts (knowledge base {summary['version']})")
+
+
+@main.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),
+              help="Exit 1 if this file differs from the generated schema.")
+@_common
+def schema_command(output: Optional[str], check_file: Optional[str], rules_dir: Optional[str], debug: bool) -> None:
+    """Print the JSON Schema of fact documents, generated from the facts catalog."""
+    try:
+        kb = _load(rules_dir)
+        text = json.dumps(kb.catalog.json_schema(), indent=2, ensure_ascii=False) + "\n"
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    if check_file:
+        if Path(check_file).read_text(encoding="utf-8") != text:
+            click.echo(f"{check_file} is out of date: run 'asylum-kb schema -o {check_file}'", err=True)
+            sys.exit(1)
+        click.echo(f"{check_file} is up to date")
+    elif output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("facts")
+@_common
+def facts_command(rules_dir: Optional[str], debug: bool) -> None:
+    """List every input fact with its type and question."""
+    try:
+        kb = _load(rules_dir)
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    for name, spec in kb.catalog.facts.items():
+        kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
+        click.echo(f"{name}: {kind}\n    {spec.question}")
+
+
+if __name__ == "__main__":
+    main()

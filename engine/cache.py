@@ -1,0 +1,69 @@
+"""Cache the compiled knowledge base on disk, keyed by the content of the rule files and the engine.
+
+A cache hit skips YAML parsing, schema validation, the parser and the checker, so a CLI run
+starts fast. The cache lives in $ASYLUM_KB_CACHE_DIR (default: ~/.cache/asylum-kb); set it to
+an empty string to turn caching off. A damaged or stale entry is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from .kb import KnowledgeBase
+
+_ENGINE_DIR = Path(__file__).parent
+
+
+def cache_dir() -> Optional[Path]:
+    configured = os.environ.get("ASYLUM_KB_CACHE_DIR")
+    if configured == "":
+        return None
+    return Path(configured) if configured else Path.home() / ".cache" / "asylum-kb"
+
+
+def fingerprint(rules_dir: Path) -> str:
+    """A hash of every rule file (path and content) and of the engine's own code."""
+    digest = hashlib.sha256()
+    for base, pattern in ((rules_dir, "*.yaml"), (_ENGINE_DIR, "*.py"), (_ENGINE_DIR, "*.lark")):
+        for path in sorted(base.rglob(pattern)):
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
+    """Like ``asylum_kb.load``, but reuses a compiled knowledge base from the cache when it is current."""
+    from .loader import default_rules_dir
+
+    root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+    directory = cache_dir()
+    if directory is None or not root.is_dir():
+        return _load(root)
+    entry = directory / f"{fingerprint(root)}.pickle"
+    try:
+        with entry.open("rb") as handle:
+            kb = pickle.load(handle)  # noqa: S301 - our own cache file, written below
+        if isinstance(kb, KnowledgeBase):
+            return kb
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        pass
+    kb = _load(root)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False) as handle:
+            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, entry)
+    except (OSError, pickle.PickleError, RecursionError):
+        pass
+    return kb
+
+
+def _load(root: Path) -> KnowledgeBase:
+    from .loader import load_directory
+
+    return load_directory(root)
