@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError
+from . import values
 from .kb import KnowledgeBase, Result
 
 __all__ = ["load", "KnowledgeBase", "Result", "AsylumKbError", "FactsError", "RulesError", "Diagnostic"]

@@ -87,7 +87,7 @@ def _literal_type(value: object) -> t.Type:
     if isinstance(value, (int, Decimal)):
         return t.NUMBER
     if isinstance(value, str):
-        return t.STRING
+        return t.enum((value,))  # so derived outcomes are enums and comparisons with them are checked
     if isinstance(value, date):
         return t.DATE
     if isinstance(value, Duration):
@@ -242,8 +242,12 @@ class _Checker:
     def visit_Arith(self, node: s.Arith, env: dict[str, t.Type]) -> t.Type:
         left, right = self.visit(node.left, env), self.visit(node.right, env)
         if left.kind == "any" or right.kind == "any":
-            known = right if left.kind == "any" else left
-            return t.NUMBER if known.kind == "any" else known
+            # An unknown literal could be of any type: the result is whatever every fitting row agrees on.
+            fits = {result for (op, lk, rk), result in _ARITH.items() if op == node.op
+                    and left.kind in (lk, "any") and right.kind in (rk, "any")}
+            if not fits:
+                raise ExpressionError("E130", f"cannot compute {left} {node.op} {right}", node.span)
+            return fits.pop() if len(fits) == 1 else t.ANY
         result = _ARITH.get((node.op, left.kind, right.kind))
         if result is None:
             raise ExpressionError("E130", f"cannot compute {left} {node.op} {right}", node.span,

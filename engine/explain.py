@@ -185,8 +185,10 @@ class Explainer:
 
     def _part(self, node: s.Expr, values: NodeValues, context: Optional[tuple[str, Rule, Optional[int]]]) -> Part:
         facts: dict[str, Any] = {}
-        for sub in trace_nodes(node):
-            if isinstance(sub, s.Name) and id(sub) in values:
+        nodes = trace_nodes(node)
+        looked_up = {id(sub.parameter) for sub in nodes if isinstance(sub, s.Lookup)}
+        for sub in nodes:
+            if isinstance(sub, s.Name) and id(sub) in values and id(sub) not in looked_up:
                 facts[sub.dotted] = values[id(sub)]
         return Part(to_text(node), values.get(id(node)), facts)
 

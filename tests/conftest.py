@@ -1,0 +1,48 @@
+"""Shared helpers: a small fact scope for language tests, and the shipped knowledge base loaded once."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+import asylum_kb
+from asylum_kb import types as t
+from asylum_kb.expression import compile_expression
+from asylum_kb.runtime import DatedValues
+
+AS_OF = date(2025, 9, 15)
+
+FACT_TYPES = {
+    "a": t.BOOLEAN,
+    "b": t.BOOLEAN,
+    "c": t.BOOLEAN,
+    "n": t.NUMBER,
+    "m": t.NUMBER,
+    "d": t.DATE,
+    "e": t.DATE,
+    "s": t.STRING,
+    "loc": t.enum(("inside_us", "at_port_of_entry", "outside_us")),
+    "grounds": t.list_of(t.enum(("race", "religion", "nationality", "particular_social_group", "political_opinion"))),
+    "kids": t.list_of(t.record({"name": t.STRING, "age": t.NUMBER, "born": t.DATE, "married": t.BOOLEAN})),
+    "nums": t.list_of(t.NUMBER),
+}
+PARAMETERS = {
+    "fee.i589": (t.NUMBER, DatedValues([(date(1997, 4, 1), 0), (date(2025, 7, 22), 100)])),
+    "deadline.filing": (t.DURATION, DatedValues([(date(1997, 4, 1), asylum_kb.values.Duration(years=1))])),
+}
+
+
+def evaluate(text: str, facts: dict[str, Any] | None = None, as_of: date = AS_OF) -> Any:
+    """Evaluate on both compiled paths; they must agree. Returns the three-valued result."""
+    compiled = compile_expression(text, FACT_TYPES, PARAMETERS)
+    three_valued = compiled.evaluate(facts or {}, as_of)
+    engine_value = compiled.value(facts or {}, as_of)
+    assert engine_value == three_valued and type(engine_value) is type(three_valued), (engine_value, three_valued)
+    return three_valued
+
+
+@pytest.fixture(scope="session")
+def kb() -> asylum_kb.KnowledgeBase:
+    return asylum_kb.load()
