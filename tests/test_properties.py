@@ -4,6 +4,7 @@ fast path agrees with the three-valued path whenever it applies."""
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,7 @@ def _leaf(kind: str) -> st.SearchStrategy[s.Expr]:
     )
 
 
+@cache
 def expressions(kind: str, depth: int = 3) -> st.SearchStrategy[s.Expr]:
     if depth == 0:
         return _leaf(kind)
