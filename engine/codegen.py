@@ -13,7 +13,7 @@ become entries of the module's globals, and operators come from the fixed tables
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable, Optional
 
 from . import functions, runtime, values
@@ -65,7 +65,7 @@ class Program:
         """Rule values only: the fast path when it applies, else the three-valued path."""
         try:
             return self.fast(facts, as_of)
-        except (KeyError, values.Undefined):
+        except (KeyError, OverflowError, values.Undefined):
             return self.traced(facts, as_of)[0]
 
 
@@ -95,6 +95,7 @@ _HELPERS: dict[str, Any] = {
     "_extreme3": runtime.extreme3,
     "_choose3": runtime.choose3,
     "_shift": values.shift_date,
+    "_add_years": values.add_years,
     "_divide": values.divide,
     **{f"_fn_{name}": f.implementation for name, f in functions.FUNCTIONS.items()},
 }
@@ -168,6 +169,8 @@ class _Fast:
         return "_undefined()" if node.value is None else self.names.const(node.value)
 
     def e_ListLiteral(self, node: s.ListLiteral) -> str:
+        if node.items and all(isinstance(i, s.Literal) and i.value is not None for i in node.items):
+            return self.names.const(tuple(i.value for i in node.items))  # type: ignore[union-attr]
         return "[" + ", ".join(self.emit(item) for item in node.items) + "]"
 
     def e_Name(self, node: s.Name) -> str:
@@ -197,7 +200,17 @@ class _Fast:
     def e_Arith(self, node: s.Arith) -> str:
         left, right = self.emit(node.left), self.emit(node.right)
         kinds = (self.checked.type_of(node.left).kind, self.checked.type_of(node.right).kind)
+        if kinds == ("date", "duration") and isinstance(node.right, s.Literal) and node.op in "+-":
+            return self._constant_shift(left, node.right.value, 1 if node.op == "+" else -1)  # type: ignore[arg-type]
         return _arith(node.op, kinds, left, right, three_valued=False)
+
+    def _constant_shift(self, day: str, duration: values.Duration, sign: int) -> str:
+        """Shifts by a literal duration, specialised: plain days, or whole years (the common cases)."""
+        if not duration.years and not duration.months:
+            return f"({day} {'+' if sign > 0 else '-'} {self.names.const(timedelta(days=duration.days))})"
+        if not duration.months and not duration.days:
+            return f"_add_years({day}, {sign * duration.years})"
+        return f"_shift({day}, {self.names.const(duration)}, {sign})"
 
     def e_IfThenElse(self, node: s.IfThenElse) -> str:
         return f"({self.emit(node.then)} if {self.emit(node.condition)} else {self.emit(node.otherwise)})"
@@ -215,7 +228,8 @@ class _Fast:
         return f"_extreme({node.kind!r}, [{body} for {var} in {items}])"
 
     def e_Call(self, node: s.Call) -> str:
-        return f"_fn_{node.function}(" + ", ".join(self.emit(a) for a in node.args) + ")"
+        name = "len" if node.function == "length" else f"_fn_{node.function}"
+        return f"{name}(" + ", ".join(self.emit(a) for a in node.args) + ")"
 
 
 def _atom(names: _Names, binding: Binding) -> str:

@@ -64,6 +64,16 @@ def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
         raise Undefined(f"date out of range: {start} {'+' if sign > 0 else '-'} {duration}") from exc
 
 
+def add_years(start: date, years: int) -> date:
+    """``start + years``, as ``shift_date`` computes it (Feb 29 becomes Feb 28), on the fast path."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        if start.month == 2 and start.day == 29 and 1 <= start.year + years <= 9999:
+            return start.replace(year=start.year + years, day=28)
+        raise Undefined(f"date out of range: {start} + {years} years") from None
+
+
 def days_between(start: date, end: date) -> int:
     """Whole days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
     return (end - start).days

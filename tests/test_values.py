@@ -1,0 +1,43 @@
+"""Calendar arithmetic: the specialised fast-path helpers agree with the general one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asylum_kb.values import Duration, Undefined, add_years, shift_date, years_between
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(-50, 50))
+def test_add_years_matches_shift_date(day: date, years: int) -> None:
+    assert add_years(day, years) == shift_date(day, Duration(years=years))
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+       st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_years_between_is_the_largest_whole_number_of_years(start: date, end: date) -> None:
+    years = years_between(start, end)
+    if end >= start:
+        assert shift_date(start, Duration(years=years)) <= end < shift_date(start, Duration(years=years + 1))
+
+
+@pytest.mark.parametrize("day,duration,expected", [
+    (date(2024, 2, 29), Duration(years=1), date(2025, 2, 28)),
+    (date(2024, 2, 29), Duration(years=-4), date(2020, 2, 29)),
+    (date(2024, 3, 31), Duration(months=-1), date(2024, 2, 29)),
+    (date(2024, 12, 31), Duration(months=2), date(2025, 2, 28)),
+    (date(2024, 1, 31), Duration(months=1, days=1), date(2024, 3, 1)),
+])
+def test_shift_date_clamps_to_month_end(day: date, duration: Duration, expected: date) -> None:
+    assert shift_date(day, duration) == expected
+
+
+@pytest.mark.parametrize("day,years", [(date(9999, 1, 1), 1), (date(1, 1, 1), -1), (date(9999, 2, 28), 5)])
+def test_out_of_range_dates_have_no_value(day: date, years: int) -> None:
+    with pytest.raises(Undefined):
+        add_years(day, years)
+    with pytest.raises(Undefined):
+        shift_date(day, Duration(years=years))
