@@ -62,7 +62,8 @@ def load_directory(directory: Optional[str | Path] = None) -> KnowledgeBase:
 
 
 def _read(root: Path) -> list[SourceFile]:
-    files = sorted(p for p in root.rglob("*.yaml") if not any(part.startswith(".") for part in p.parts))
+    files = sorted(p for p in root.rglob("*.yaml")
+                   if not any(part.startswith(".") for part in p.relative_to(root).parts))
     problems: list[Diagnostic] = []
     sources = []
     for path in files:
