@@ -33,8 +33,6 @@ _TERMINAL_NAMES = {
     "DATE": "a date such as @2025-07-04",
     "DURATION": "a duration such as 180 days",
     "COMPARE_OP": "a comparison (== != < <= > >=)",
-    "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*' or '/'",
     "$END": "the end of the expression",
 }
 _ESCAPE = re.compile(r"\\(.)")
@@ -44,7 +42,8 @@ _ESCAPES = {"n": "\n", "t": "\t"}
 @cache
 def _lark() -> Lark:
     grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # The basic lexer keeps keywords reserved everywhere (the contextual one lets "and" pass as a name).
+    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
 
 
 def parse(text: str) -> s.Expr:
@@ -174,8 +173,17 @@ class _ToAst(Transformer[Token, s.Expr]):
     def not_in(self, meta: Any, c: list[Any]) -> s.Expr:
         return s.Compare("not in", c[0], c[1], span=_span(meta))
 
-    def arith(self, meta: Any, c: list[Any]) -> s.Expr:
-        return s.Arith(str(c[1]), c[0], c[2], span=_span(meta))
+    def add(self, meta: Any, c: list[Any]) -> s.Expr:
+        return s.Arith("+", c[0], c[1], span=_span(meta))
+
+    def subtract(self, meta: Any, c: list[Any]) -> s.Expr:
+        return s.Arith("-", c[0], c[1], span=_span(meta))
+
+    def multiply(self, meta: Any, c: list[Any]) -> s.Expr:
+        return s.Arith("*", c[0], c[1], span=_span(meta))
+
+    def divide(self, meta: Any, c: list[Any]) -> s.Expr:
+        return s.Arith("/", c[0], c[1], span=_span(meta))
 
     def negate(self, meta: Any, c: list[Any]) -> s.Expr:
         return s.Negate(c[0], span=_span(meta))

@@ -39,8 +39,15 @@ def file_kind(source: SourceFile) -> str | None:
 
 
 def validate(source: SourceFile, kind: str) -> list[Diagnostic]:
-    """Every schema violation in the file, each at the position of the offending node."""
-    return [_diagnostic(source, error) for error in _validator(kind).iter_errors(source.data)]
+    """Every schema violation in the file, each at the position of the offending node.
+
+    A bad ``kind`` makes the kind-dependent requirements (``allOf``) fail too; those follow-on
+    errors are dropped so the message names the real mistake.
+    """
+    errors = list(_validator(kind).iter_errors(source.data))
+    bad_kind = {tuple(e.absolute_path)[:-1] for e in errors if tuple(e.absolute_path)[-1:] == ("kind",)}
+    errors = [e for e in errors if not (tuple(e.absolute_path) in bad_kind and "allOf" in e.schema_path)]
+    return [_diagnostic(source, error) for error in errors]
 
 
 def _diagnostic(source: SourceFile, error: ValidationError) -> Diagnostic:
