@@ -1,0 +1,156 @@
+"""The command line: outputs, formats, stdin, batches, and exit codes for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from asylum_kb.cli.main import main
+from kbfiles import write_kb
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = str(ROOT / "examples" / "affirmative-grant.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASYLUM_KB_CACHE_DIR", "")
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_eval_text_lists_every_determination_and_the_disclaimer() -> None:
+    code, out, _ = run("eval", EXAMPLE)
+    assert code == 0
+    assert "asylum.eligibility" in out and "eligible" in out
+    assert "fees.asylum_application                      100" in out
+    assert "not legal advice" in out
+
+
+def test_eval_explain_prints_reasons_and_sources() -> None:
+    code, out, _ = run("eval", EXAMPLE, "--explain")
+    assert code == 0
+    assert "Why asylum.eligibility = eligible:" in out
+    assert 'applicant.location in ["inside_us", "at_port_of_entry"] → yes   (applicant.location = inside_us)' in out
+    assert "sources: INA 208(a)(1), 8 U.S.C. 1158(a)(1)" in out
+
+
+def test_eval_json_follows_the_contract() -> None:
+    code, out, _ = run("eval", EXAMPLE, "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["as_of"] == "2025-09-15" and data["kb_version"]
+    assert data["determinations"]["asylum.eligibility"]["value"] == "eligible"
+    assert data["determinations"]["family.derivative_children"]["value"] == [
+        {"name": "Ana", "value": "included"}, {"name": "Luis", "value": "not_eligible"}]
+    assert data["determinations"]["asylum.filing_deadline_date"]["value"] == "2024-11-02".replace("2024", "2025")
+
+
+def test_as_of_option_overrides_the_document() -> None:
+    data = json.loads(run("eval", EXAMPLE, "--format", "json", "--as-of", "2026-02-01")[1])
+    assert data["as_of"] == "2026-02-01" and data["determinations"]["fees.ead_initial"]["value"] == 560
+
+
+def test_eval_yaml_format() -> None:
+    code, out, _ = run("eval", EXAMPLE, "--format", "yaml")
+    assert code == 0 and yaml.safe_load(out)["determinations"]["asylum.procedure"]["value"] == "affirmative"
+
+
+def test_eval_reads_stdin_json() -> None:
+    code, out, _ = run("eval", "-", "--format", "json", "--as-of", "2025-09-15",
+                       input='{"bars": {"persecutor": true}, "applicant": {"location": "inside_us"}}')
+    assert code == 0 and json.loads(out)["determinations"]["asylum.eligibility"]["value"] == "ineligible"
+
+
+def test_batch_jsonl_gives_one_result_per_line(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"bars": {"persecutor": true}}\n\n{"applicant": {"location": "outside_us"}}\n')
+    code, out, _ = run("eval", str(cases), "--as-of", "2025-09-15")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 2
+    assert lines[1]["determinations"]["asylum.procedure"]["value"] == "not_applicable"
+
+
+@pytest.mark.parametrize("text,location,words", [
+    ('{"applicant": {"location": "mars"}}', "<stdin>", "must be one of inside_us"),
+    ('{"applicant": {"locaton": "inside_us"}}', "<stdin>", "did you mean 'applicant.location'"),
+    ('{"applicant": {"location": "inside_us",}}', "<stdin>:1:40", "invalid JSON"),
+    ("applicant:\n  location: [inside_us\n", "<stdin>:3:1", "YAML syntax error"),
+    ('{"a":' * 5000 + "1" + "}" * 5000, "<stdin>", "nested too deeply"),
+    ('{"bars": {"aggravated_felony_sentence_years": NaN}}', "<stdin>", "invalid JSON"),
+])
+def test_invalid_facts_exit_3_with_location_and_no_traceback(text: str, location: str, words: str) -> None:
+    code, out, err = run("eval", "-", input=text)
+    assert code == 3 and out == ""
+    assert err.startswith(location) and words in err and "Traceback" not in err
+
+
+def test_jsonl_error_names_the_line(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"bars": {"persecutor": true}}\n{"bars": {"persecutor": "no"}}\n')
+    code, _, err = run("eval", str(cases))
+    assert code == 3 and f"{cases}:2" in err and "must be true or false" in err
+
+
+def test_missing_facts_file_exits_3() -> None:
+    code, _, err = run("eval", "no-such-file.yaml")
+    assert code == 3 and "cannot read facts" in err
+
+
+def test_invalid_rules_exit_4_with_location(tmp_path: Path) -> None:
+    rules = write_kb(tmp_path)
+    (rules / "rules.yaml").write_text((rules / "rules.yaml").read_text().replace("person.persecutor", "person.persecuter", 1))
+    code, _, err = run("eval", EXAMPLE, "--rules", str(rules))
+    assert code == 4 and "rules.yaml:20:11: error E120 [mini.persecutor]: unknown name 'person.persecuter'" in err
+    code, out, _ = run("validate", str(rules), "--format", "json")
+    assert code == 4 and json.loads(out)[0]["code"] == "E120" and json.loads(out)[0]["line"] == 20
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("eval")[0] == 2
+    assert run("eval", EXAMPLE, "--as-of", "tomorrow")[0] == 2
+    assert run("eval", EXAMPLE, "--format", "xml")[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_validate_the_shipped_rules() -> None:
+    code, out, _ = run("validate")
+    assert code == 0 and out.startswith("ok: ") and "rules in" in out
+
+
+def test_facts_lists_questions() -> None:
+    code, out, _ = run("facts")
+    assert code == 0 and "applicant.last_arrival_date: date\n    When did the applicant last arrive" in out
+
+
+def test_committed_facts_schema_is_up_to_date() -> None:
+    code, out, err = run("schema", "--check", str(ROOT / "schemas" / "facts.schema.json"))
+    assert code == 0, err
+
+
+def test_the_cli_answers_differently_after_a_new_era_and_fee_written_in_yaml_only(tmp_path: Path) -> None:
+    rules = write_kb(tmp_path)
+    facts = tmp_path / "case.json"
+    facts.write_text(json.dumps({"person": {"filed": "2027-02-01"}}))
+
+    def fee(as_of: str) -> object:
+        code, out, err = run("eval", str(facts), "--rules", str(rules), "--format", "json", "--as-of", as_of)
+        assert code == 0, err
+        data = json.loads(out)
+        return data["determinations"]["mini.fee"]["value"], data["eras"]
+
+    assert fee("2027-03-01") == (100, ["fees.paid"])
+    (rules / "eras.yaml").write_text((rules / "eras.yaml").read_text().replace(
+        '        from: 2025-07-22\n        citations: ["Law B"]',
+        '        from: 2025-07-22\n        to: 2027-01-01\n        citations: ["Law B"]\n'
+        '      - id: fees.raised\n        title: Raised fee\n        from: 2027-01-01\n        citations: ["Law C"]'))
+    with (rules / "parameters.yaml").open("a") as handle:
+        handle.write("      - era: fees.raised\n        value: 150\n        citations: [\"Law C\"]\n")
+    assert fee("2027-03-01") == (150, ["fees.raised"])
+    assert fee("2026-12-31") == (150, ["fees.paid"])  # the fee follows the filing date; the era the as-of date
