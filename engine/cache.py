@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from pathlib import Path
 from typing import Optional
 
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, default_rules_dir
 
 _ENGINE_DIR = Path(__file__).parent
 
@@ -28,7 +29,7 @@ def cache_dir() -> Optional[Path]:
 
 def fingerprint(rules_dir: Path) -> str:
     """A hash of every rule file (path and content) and of the engine's own code."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())  # the cache holds marshalled code for this Python
     for base, pattern in ((rules_dir, "*.yaml"), (_ENGINE_DIR, "*.py"), (_ENGINE_DIR, "*.lark")):
         for path in sorted(base.rglob(pattern)):
             digest.update(str(path.relative_to(base)).encode())
@@ -38,8 +39,6 @@ def fingerprint(rules_dir: Path) -> str:
 
 def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
     """Like ``asylum_kb.load``, but reuses a compiled knowledge base from the cache when it is current."""
-    from .loader import default_rules_dir
-
     root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
     directory = cache_dir()
     if directory is None or not root.is_dir():

@@ -14,10 +14,11 @@ from typing import Any, Optional
 
 from . import types as t
 from .diagnostics import Diagnostic, FactsError, suggest
+from .values import iso_date
 
 MAX_LIST_ITEMS = 100
 MAX_NUMBER = 10**12
-_DEFAULT_STRING_LENGTH = 2_000
+MAX_STRING_LENGTH = 2_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ def spec_from_yaml(name: str, raw: dict[str, Any]) -> FactSpec:
 class Catalog:
     facts: dict[str, FactSpec]
     _tree: dict[str, Any] = field(default_factory=dict, repr=False)
+    _fast: Any = field(default=None, repr=False, compare=False)  # compiled on first use; not pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_fast": None}
 
     def __post_init__(self) -> None:
         for name, spec in self.facts.items():
@@ -84,7 +89,18 @@ class Catalog:
         return spec.type if spec else None
 
     def validate(self, document: Any, source: str = "<facts>") -> tuple[dict[str, Any], Optional[date]]:
-        """Check a fact document; return the known facts by dotted name and the document's ``as_of``."""
+        """Check a fact document; return the known facts by dotted name and the document's ``as_of``.
+
+        A compiled check takes the well-formed common case; anything else goes through the full
+        validator below, which explains every problem.
+        """
+        if self._fast is None:
+            from .factcheck import compile_fast_check
+
+            self._fast = compile_fast_check(self._tree)
+        checked = self._fast(document)
+        if checked is not None:
+            return checked
         problems: list[Diagnostic] = []
         flat: dict[str, Any] = {}
         if document is None:
@@ -186,7 +202,7 @@ def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            return iso_date(value)
         except ValueError:
             pass
     problems.append(Diagnostic("F301", f"'{path}' must be a date (YYYY-MM-DD), not {_kind(value)}", file=source))
@@ -220,8 +236,8 @@ def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], 
     if kind == "string":
         if not isinstance(value, str):
             return wrong("text")
-        if len(value) > _DEFAULT_STRING_LENGTH:
-            problems.append(Diagnostic("F303", f"'{path}' is longer than {_DEFAULT_STRING_LENGTH} characters", file=source))
+        if len(value) > MAX_STRING_LENGTH:
+            problems.append(Diagnostic("F303", f"'{path}' is longer than {MAX_STRING_LENGTH} characters", file=source))
             return None
         return value
     if kind == "enum":

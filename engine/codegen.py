@@ -12,6 +12,7 @@ become entries of the module's globals, and operators come from the fixed tables
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Optional
@@ -51,15 +52,20 @@ class Program:
     Pickles as (source, constants) so the compiled-KB cache can rebuild it without the parser.
     """
 
-    def __init__(self, source: str, constants: dict[str, Any]):
+    def __init__(self, source: str, constants: dict[str, Any], code: Optional[bytes] = None):
         self.source, self.constants = source, constants
+        compiled = marshal.loads(code) if code else compile(source, "<asylum-kb rules>", "exec")
+        self._code = code or marshal.dumps(compiled)
         namespace = {**_HELPERS, **constants}
-        exec(compile(source, "<asylum-kb rules>", "exec"), namespace)  # noqa: S102 - generated from our AST only
+        if "_PARAMS_AT_TABLES" in constants:
+            namespace["_PARAMS_AT"] = runtime.ParametersAt(constants["_PARAMS_AT_TABLES"])
+        exec(compiled, namespace)  # noqa: S102 - generated from our AST only
         self.fast: Callable[[FactsMap, date], dict[str, Any]] = namespace["fast"]
         self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Program, (self.source, self.constants))
+        # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
+        return (Program, (self.source, self.constants, self._code))
 
     def values(self, facts: FactsMap, as_of: date) -> dict[str, Any]:
         """Rule values only: the fast path when it applies, else the three-valued path."""
@@ -392,7 +398,8 @@ class _ProgramWriter:
         outputs = "{" + ", ".join(f"{p.id!r}: {self.names.derived[p.id]}" for p in self.plans) + "}"
         # Facts and parameters are bound once at the top, after all rules have named what they read.
         fast_prologue = [f"    {x} = F[{name!r}]" for name, x in self.names.facts.items()]
-        fast_prologue += [f"    {p} = {self.names.param_table(name)}.at(as_of)" for name, p in self.names.params.items()]
+        if self.names.params:
+            fast_prologue.append(f"    {', '.join(self.names.params.values())}, = _PARAMS_AT(as_of)")
         traced_prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
         traced_prologue += [f"    {p} = {self.names.param_table(name)}.at3(as_of)" for name, p in self.names.params.items()]
         return "\n".join(
@@ -513,4 +520,6 @@ def compile_rules(plans: list[RulePlan], parameters: dict[str, runtime.DatedValu
     writer = _ProgramWriter(plans, parameters)
     source = writer.write()
     constants = {k: v for k, v in writer.names.globals.items() if k not in _HELPERS}
+    if writer.names.params:
+        constants["_PARAMS_AT_TABLES"] = [parameters[name] for name in writer.names.params]
     return Program(source, constants)

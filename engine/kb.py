@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
+from pathlib import Path
 from typing import Any, Optional
 
 from .catalog import Catalog
@@ -16,6 +18,11 @@ from .codegen import Program
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
 from .values import iso
+
+
+def default_rules_dir() -> Path:
+    """The knowledge base shipped inside the package."""
+    return Path(str(resources.files("asylum_kb.rules")))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from . import syntax as s
 from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
 from .timeline import build_eras, build_parameters, era_start
 from .yamlsource import SourceFile, load as load_yaml
@@ -45,12 +45,6 @@ class _Scope:
 
     def names(self) -> Iterable[str]:
         return [*self.derived, *self.catalog.facts, *self.parameters]
-
-
-def default_rules_dir() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("asylum_kb.rules")))
 
 
 def load_directory(directory: Optional[str | Path] = None) -> KnowledgeBase:

@@ -36,6 +36,28 @@ class DatedValues:
         return self.values[index - 1] if index else None
 
 
+class ParametersAt:
+    """The values of several parameters on a date, cached per date (one case after another shares its as-of date).
+
+    Raises ``Undefined`` when one has no value on that date; nothing is cached then.
+    """
+
+    __slots__ = ("tables", "cache")
+
+    def __init__(self, tables: Sequence[DatedValues]):
+        self.tables = tables
+        self.cache: dict[date, tuple[Any, ...]] = {}
+
+    def __call__(self, when: date) -> tuple[Any, ...]:
+        found = self.cache.get(when)
+        if found is None:
+            found = tuple(table.at(when) for table in self.tables)
+            if len(self.cache) >= 4096:
+                self.cache.clear()
+            self.cache[when] = found
+        return found
+
+
 def undefined() -> Any:
     raise Undefined("unknown")
 

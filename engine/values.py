@@ -74,6 +74,13 @@ def add_years(start: date, years: int) -> date:
         raise Undefined(f"date out of range: {start} + {years} years") from None
 
 
+def iso_date(text: str) -> date:
+    """Parse ``YYYY-MM-DD`` only (``date.fromisoformat`` alone would also take ``20250101``)."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise ValueError(f"not an ISO date: {text!r}")
+    return date.fromisoformat(text)
+
+
 def days_between(start: date, end: date) -> int:
     """Whole days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
     return (end - start).days

@@ -1,0 +1,95 @@
+"""A compiled validator for fact documents: the common, well-formed case in one straight pass.
+
+It is generated from the facts catalog (names enter the source only through ``repr``) and
+answers ``None`` at the first irregularity: an unknown key, a value of another type, a float,
+a list of records. The caller then runs the full validator in ``catalog``, which explains
+the problem. So this module decides nothing the full validator would decide differently;
+a test checks that both agree on every document they both accept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable, Optional
+
+from .catalog import MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
+from .values import iso_date
+
+FastCheck = Callable[[Any], Optional[tuple[dict[str, Any], Optional[date]]]]
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"_iso_date": iso_date, "_date": date}
+        self.counter = 0
+
+    def const(self, value: Any) -> str:
+        name = f"C_{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def var(self) -> str:
+        self.counter += 1
+        return f"v_{self.counter}"
+
+    def section(self, tree: dict[str, Any], source: str, indent: str, top: bool) -> None:
+        keys = set(tree) | ({"as_of"} if top else set())
+        self.lines.append(f"{indent}if not {self.const(frozenset(keys))}.issuperset({source}): return None")
+        for key, node in tree.items():
+            value = self.var()
+            self.lines.append(f"{indent}{value} = {source}.get({key!r})")
+            self.lines.append(f"{indent}if {value} is not None:")
+            inner = indent + "    "
+            if isinstance(node, FactSpec):
+                self.fact(node, value, inner)
+            else:
+                self.lines.append(f"{inner}if type({value}) is not dict: return None")
+                self.section(node, value, inner, top=False)
+
+    def fact(self, spec: FactSpec, value: str, indent: str) -> None:
+        out = f"F[{spec.name!r}] = {value}"
+        kind = spec.kind
+        if kind == "boolean":
+            self.lines.append(f"{indent}if {value} is not True and {value} is not False: return None")
+        elif kind in ("number", "integer", "money"):
+            low = max(spec.minimum, -MAX_NUMBER) if spec.minimum is not None else -MAX_NUMBER
+            high = min(spec.maximum, MAX_NUMBER) if spec.maximum is not None else MAX_NUMBER
+            self.lines.append(f"{indent}if type({value}) is not int or not ({low!r} <= {value} <= {high!r}): return None")
+        elif kind == "string":
+            self.lines.append(f"{indent}if type({value}) is not str or len({value}) > {MAX_STRING_LENGTH}: return None")
+        elif kind == "enum":
+            self.lines.append(f"{indent}if {value} not in {self.const(frozenset(spec.values))}: return None")
+        elif kind == "date":
+            self.lines.append(f"{indent}{value} = _iso_date({value}) if type({value}) is str else "
+                              f"({value} if type({value}) is _date else None)")
+            self.lines.append(f"{indent}if {value} is None: return None")
+        elif kind == "list" and spec.items is not None and spec.items.kind == "enum":
+            allowed = self.const(frozenset(spec.items.values))
+            self.lines.append(f"{indent}if type({value}) is not list or len({value}) > {spec.max_items} "
+                              f"or not {allowed}.issuperset({value}): return None")
+            out = f"F[{spec.name!r}] = list({value})"
+        else:  # lists of records or other nested values: leave them to the full validator
+            self.lines.append(f"{indent}return None")
+            return
+        self.lines.append(f"{indent}{out}")
+
+
+def compile_fast_check(tree: dict[str, Any]) -> FastCheck:
+    """Generate and compile the validator for a catalog tree (sections → specs)."""
+    writer = _Writer()
+    writer.lines += ["def check(D):", "    if type(D) is not dict: return None", "    F = {}", "    try:"]
+    writer.section(tree, "D", "        ", top=True)
+    writer.lines += [
+        "        as_of = D.get('as_of')",
+        "        if as_of is not None:",
+        "            as_of = _iso_date(as_of) if type(as_of) is str else (as_of if type(as_of) is _date else None)",
+        "            if as_of is None: return None",
+        "    except (ValueError, TypeError):",
+        "        return None",
+        "    return F, as_of",
+    ]
+    namespace = dict(writer.constants)
+    exec(compile("\n".join(writer.lines), "<asylum-kb facts check>", "exec"), namespace)  # noqa: S102 - from the catalog
+    check: FastCheck = namespace["check"]
+    return check
