@@ -94,38 +94,32 @@ class Explainer:
         when_values = node_values(rule.when, when_trace)
         condition = when_values.get(id(rule.when.expr)) if rule.when else True
         context = (var, rule, index) if var is not None else None
-        outcome = RuleOutcome(rule, "undetermined", value)
+        outcome = RuleOutcome(rule, _status(rule, condition, value), value)
         if rule.boolean:
-            defeaters = [(d, self.values.get(d)) for d in rule.defeated_by]
-            outcome.defeated_by = [d for d, v in defeaters if v is True]
+            outcome.defeated_by = [d for d in rule.defeated_by if self.values.get(d) is True]
             if condition is True and outcome.defeated_by:
                 outcome.status = "defeated"
-            elif value is True:
-                outcome.status = "fired"
-            elif value is False:
-                outcome.status = "not_fired"
-        else:
-            outcome.status = {True: "fired", False: "not_fired"}.get(condition, "undetermined")
-            if outcome.status != "undetermined" and value is None:
-                chosen = rule.value if condition else rule.otherwise
-                chosen_trace = value_trace if condition else otherwise_trace
-                outcome.facts_needed = self._unknown_facts(chosen, node_values(chosen, chosen_trace), context)
         if rule.when is not None:
             outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, condition)]
-        if not rule.boolean and condition is not None:
-            chosen, chosen_trace = (rule.value, value_trace) if condition else (rule.otherwise, otherwise_trace)
-            if chosen is not None:
-                values = node_values(chosen, chosen_trace)
-                deciding = _deciding(chosen.expr, values, values.get(id(chosen.expr)))
-                outcome.reasons += [self._part(n, values, context) for n in deciding if not isinstance(n, s.Literal)]
-        if value is None and outcome.status in ("undetermined",):
+        branches = [] if rule.boolean else {True: [(rule.value, value_trace)], False: [(rule.otherwise, otherwise_trace)]}.get(
+            condition, [(rule.value, value_trace), (rule.otherwise, otherwise_trace)])
+        if condition is not None:
+            for chosen, chosen_trace in branches:
+                if chosen is not None:
+                    values = node_values(chosen, chosen_trace)
+                    deciding = _deciding(chosen.expr, values, values.get(id(chosen.expr)))
+                    outcome.reasons += [self._part(n, values, context) for n in deciding if not isinstance(n, s.Literal)]
+        if value is None:
+            # Only what could still change the value: the condition if it is unknown, the branches it could take,
+            # and, for a condition that may hold, the exceptions that could defeat it.
             needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
+            for chosen, chosen_trace in branches:
+                needed += self._unknown_facts(chosen, node_values(chosen, chosen_trace), context)
             if rule.boolean and condition is not False:
                 needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
-            if not rule.boolean and condition is None:
-                for checked, sub in ((rule.value, value_trace), (rule.otherwise, otherwise_trace)):
-                    needed += self._unknown_facts(checked, node_values(checked, sub), context)
-            outcome.facts_needed = list(dict.fromkeys(needed + outcome.facts_needed))
+            outcome.facts_needed = list(dict.fromkeys(needed))
+            if outcome.facts_needed and outcome.status == "fired":
+                outcome.status = "undetermined"
         return outcome
 
     def facts_needed(self, rule_id: str) -> list[str]:
@@ -219,6 +213,15 @@ class Explainer:
             seen.add(current)
             yield self.outcome(current)
             stack.extend(reversed(self.rules[current].reads))
+
+
+def _status(rule: Rule, condition: Any, value: Any) -> str:
+    """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
+    if rule.boolean or rule.type.kind == "boolean":
+        return {True: "fired", False: "not_fired"}.get(value, "undetermined")
+    if value is None and condition is not False:
+        return "undetermined" if condition is None else "fired"
+    return {True: "fired", False: "not_fired"}.get(condition, "undetermined")
 
 
 def _items_name(rule: Rule) -> str:

@@ -142,6 +142,8 @@ class Result:
 
 
 def _reported(outcome: RuleOutcome) -> Any:
+    if outcome.status == "not_in_force":
+        return None
     if outcome.rule.for_each:
         return [{"name": label, "value": _enum_or_value(o.rule, o.value)} for label, o in outcome.items]
     return _enum_or_value(outcome.rule, outcome.value)

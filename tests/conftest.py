@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
 import asylum_kb
+from asylum_kb import scenarios
 from asylum_kb import types as t
 from asylum_kb.expression import compile_expression
 from asylum_kb.runtime import DatedValues
@@ -46,3 +49,44 @@ def evaluate(text: str, facts: dict[str, Any] | None = None, as_of: date = AS_OF
 @pytest.fixture(scope="session")
 def kb() -> asylum_kb.KnowledgeBase:
     return asylum_kb.load()
+
+
+# YAML scenario tests (tests/scenarios/*.yaml), collected by pytest and run by the same runner as the CLI.
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".yaml" and file_path.parent.name == "scenarios":
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+@cache
+def _shipped_kb() -> asylum_kb.KnowledgeBase:
+    return asylum_kb.load()
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        for scenario in scenarios.load_file(self.path):
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+class ScenarioFailure(Exception):
+    pass
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: scenarios.Scenario, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        outcome = scenarios.run(_shipped_kb(), self.scenario)
+        if not outcome.passed:
+            raise ScenarioFailure(scenarios.outcome_text(outcome))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.scenario.line, f"scenario: {self.scenario.name}"

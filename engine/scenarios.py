@@ -1,0 +1,168 @@
+"""YAML scenario tests: cases with facts, an as-of date, and the determinations and rules expected.
+
+One runner serves pytest (tests/conftest.py collects tests/scenarios/*.yaml) and the CLI.
+
+    defaults:                      # optional; deep-merged under every case
+      facts_file: ../../examples/affirmative-grant.yaml   # optional base facts (its as_of too)
+      as_of: 2025-09-15
+      facts: {applicant: {location: inside_us}}
+    cases:
+      - name: filed on the deadline day is on time
+        facts: {application: {filing_date: 2025-11-02}}
+        expect: {asylum.one_year_deadline: met}
+        fired: [asylum.may_apply]          # rules that must apply
+        not_fired: [asylum.bar.one_year_deadline]
+        facts_needed: [bars.persecutor]    # facts that must be among those still needed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+from .diagnostics import Diagnostic, RulesError
+from .kb import KnowledgeBase
+from .values import iso_date
+from .yamlsource import load as load_yaml
+
+_CASE_KEYS = {"name", "as_of", "facts", "expect", "fired", "not_fired", "facts_needed", "notes"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    file: str
+    line: int
+    as_of: date
+    facts: dict[str, Any]
+    expect: dict[str, Any]
+    fired: list[str] = field(default_factory=list)
+    not_fired: list[str] = field(default_factory=list)
+    facts_needed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_file(path: Path) -> list[Scenario]:
+    """The scenarios of one file; a malformed file is a ``RulesError`` with positions."""
+    source = load_yaml(str(path), path.read_text(encoding="utf-8"))
+    if source.problems:
+        raise RulesError(source.problems)
+    data = source.data or {}
+    problems: list[Diagnostic] = []
+
+    def problem(message: str, where: tuple[Any, ...]) -> None:
+        problems.append(Diagnostic("S100", message, file=str(path), position=source.position(where)))
+
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise RulesError([Diagnostic("S100", "a scenario file needs a 'cases' list", file=str(path))])
+    defaults = dict(data.get("defaults") or {})
+    if "facts_file" in defaults:
+        base_path = path.parent / str(defaults.pop("facts_file"))
+        base = load_yaml(str(base_path), base_path.read_text(encoding="utf-8"))
+        if base.problems:
+            raise RulesError(base.problems)
+        base_facts = dict(base.data or {})
+        defaults.setdefault("as_of", base_facts.pop("as_of", None))
+        defaults["facts"] = _merge(base_facts, defaults.get("facts") or {})
+    out = []
+    for index, raw in enumerate(data["cases"]):
+        where = ("cases", index)
+        if not isinstance(raw, dict) or "name" not in raw or "expect" not in raw and "fired" not in raw:
+            problem("each case needs a 'name' and an 'expect' mapping (or 'fired')", where)
+            continue
+        unknown = set(raw) - _CASE_KEYS
+        if unknown:
+            problem(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_CASE_KEYS))}", where)
+            continue
+        as_of_text = raw.get("as_of", defaults.get("as_of"))
+        try:
+            as_of = iso_date(str(as_of_text))
+        except ValueError:
+            problem(f"case '{raw['name']}' needs an as_of date (YYYY-MM-DD), not {as_of_text!r}", where)
+            continue
+        position = source.position(where)
+        out.append(Scenario(
+            name=str(raw["name"]), file=str(path), line=position.line if position else 0, as_of=as_of,
+            facts=_merge(defaults.get("facts") or {}, raw.get("facts") or {}), expect=raw.get("expect") or {},
+            fired=list(raw.get("fired", [])), not_fired=list(raw.get("not_fired", [])),
+            facts_needed=list(raw.get("facts_needed", [])),
+        ))
+    if problems:
+        raise RulesError(problems)
+    return out
+
+
+def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
+    """Evaluate one scenario and list every difference from what it expects."""
+    result = kb.evaluate(scenario.facts, as_of=scenario.as_of, source=f"{scenario.file}:{scenario.line}")
+    failures = []
+    for rule_id, expected in scenario.expect.items():
+        if rule_id not in kb.rules:
+            failures.append(f"{rule_id}: no such rule")
+            continue
+        actual = result.value(rule_id) if kb.rules[rule_id].determination else _plain(result.outcome(rule_id).value)
+        if actual != expected:
+            failures.append(f"{rule_id}: expected {expected!r}, got {actual!r}"
+                            + _why(result.outcome(rule_id).facts_needed))
+    for rule_id in scenario.fired:
+        status = result.outcome(rule_id).status if rule_id in kb.rules else "no such rule"
+        if status != "fired":
+            failures.append(f"{rule_id}: expected to fire, but it is {status}")
+    for rule_id in scenario.not_fired:
+        status = result.outcome(rule_id).status if rule_id in kb.rules else "no such rule"
+        if status == "fired" or status == "no such rule":
+            failures.append(f"{rule_id}: expected not to fire, but it is {status}")
+    missing = [f for f in scenario.facts_needed if f not in result.facts_needed]
+    if missing:
+        failures.append(f"facts_needed: expected {missing} among {result.facts_needed}")
+    return Outcome(scenario, failures)
+
+
+def _plain(value: Any) -> Any:
+    from .values import iso
+
+    return iso(value)
+
+
+def _why(needed: list[str]) -> str:
+    return f" (waiting for: {', '.join(needed[:5])})" if needed else ""
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Scenario files under the given files or folders, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    return files
+
+
+def load_all(paths: list[Path]) -> list[Scenario]:
+    out = []
+    for path in collect(paths):
+        out += load_file(path)
+    return out
+
+
+def outcome_text(outcome: Outcome) -> Optional[str]:
+    if outcome.passed:
+        return None
+    scenario = outcome.scenario
+    return f"{scenario.file}:{scenario.line}: {scenario.name}\n" + "\n".join(f"    {f}" for f in outcome.failures)
