@@ -145,6 +145,8 @@ def _reported(outcome: RuleOutcome) -> Any:
     if outcome.status == "not_in_force":
         return None
     if outcome.rule.for_each:
+        if outcome.value is None:
+            return None  # the list itself is unknown
         return [{"name": label, "value": _enum_or_value(o.rule, o.value)} for label, o in outcome.items]
     return _enum_or_value(outcome.rule, outcome.value)
 

@@ -27,7 +27,7 @@ from .kb import KnowledgeBase
 from .values import iso_date
 from .yamlsource import load as load_yaml
 
-_CASE_KEYS = {"name", "as_of", "facts", "expect", "fired", "not_fired", "facts_needed", "notes"}
+_CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
 
 
 @dataclass
@@ -73,15 +73,7 @@ def load_file(path: Path) -> list[Scenario]:
 
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise RulesError([Diagnostic("S100", "a scenario file needs a 'cases' list", file=str(path))])
-    defaults = dict(data.get("defaults") or {})
-    if "facts_file" in defaults:
-        base_path = path.parent / str(defaults.pop("facts_file"))
-        base = load_yaml(str(base_path), base_path.read_text(encoding="utf-8"))
-        if base.problems:
-            raise RulesError(base.problems)
-        base_facts = dict(base.data or {})
-        defaults.setdefault("as_of", base_facts.pop("as_of", None))
-        defaults["facts"] = _merge(base_facts, defaults.get("facts") or {})
+    defaults = _with_facts_file(path, dict(data.get("defaults") or {}))
     out = []
     for index, raw in enumerate(data["cases"]):
         where = ("cases", index)
@@ -92,6 +84,9 @@ def load_file(path: Path) -> list[Scenario]:
         if unknown:
             problem(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_CASE_KEYS))}", where)
             continue
+        raw = _with_facts_file(path, {**{k: v for k, v in defaults.items() if k != "facts"}, **raw,
+                                      "facts": _merge(defaults.get("facts") or {}, raw.get("facts") or {})}
+                               if "facts_file" not in raw else dict(raw))
         as_of_text = raw.get("as_of", defaults.get("as_of"))
         try:
             as_of = iso_date(str(as_of_text))
@@ -101,13 +96,31 @@ def load_file(path: Path) -> list[Scenario]:
         position = source.position(where)
         out.append(Scenario(
             name=str(raw["name"]), file=str(path), line=position.line if position else 0, as_of=as_of,
-            facts=_merge(defaults.get("facts") or {}, raw.get("facts") or {}), expect=raw.get("expect") or {},
+            facts=raw.get("facts") or {}, expect=raw.get("expect") or {},
             fired=list(raw.get("fired", [])), not_fired=list(raw.get("not_fired", [])),
             facts_needed=list(raw.get("facts_needed", [])),
         ))
     if problems:
         raise RulesError(problems)
     return out
+
+
+def _with_facts_file(path: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """Merge the fact file an entry names (relative to the scenario file) under its own facts and as_of."""
+    if "facts_file" not in entry:
+        return entry
+    base_path = path.parent / str(entry.pop("facts_file"))
+    try:
+        text = base_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError([Diagnostic("S100", f"cannot read facts_file: {exc}", file=str(path))]) from None
+    base = load_yaml(str(base_path), text)
+    if base.problems:
+        raise RulesError(base.problems)
+    base_facts = dict(base.data or {})
+    entry.setdefault("as_of", base_facts.pop("as_of", None))
+    entry["facts"] = _merge(base_facts, entry.get("facts") or {})
+    return entry
 
 
 def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:

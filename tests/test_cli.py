@@ -154,3 +154,10 @@ def test_the_cli_answers_differently_after_a_new_era_and_fee_written_in_yaml_onl
         handle.write("      - era: fees.raised\n        value: 150\n        citations: [\"Law C\"]\n")
     assert fee("2027-03-01") == (150, ["fees.raised"])
     assert fee("2026-12-31") == (150, ["fees.paid"])  # the fee follows the filing date; the era the as-of date
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.yaml")))
+def test_every_example_evaluates_with_a_readable_explanation(example: str) -> None:
+    code, out, err = run("eval", str(ROOT / "examples" / example), "--explain")
+    assert code == 0, err
+    assert "Why asylum.eligibility = " in out and "sources: " in out and "not legal advice" in out
