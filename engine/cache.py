@@ -11,7 +11,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -28,12 +27,16 @@ def cache_dir() -> Optional[Path]:
 
 
 def fingerprint(rules_dir: Path) -> str:
-    """A hash of every rule file (path and content) and of the engine's own code."""
+    """A hash of every rule file's and engine file's path, size and modification time, and of the Python version.
+
+    Like Python's own .pyc checks, this trusts modification times, so a start-up need not read every file.
+    """
     digest = hashlib.sha256(sys.version.encode())  # the cache holds marshalled code for this Python
+    digest.update(str(rules_dir.resolve()).encode())
     for base, pattern in ((rules_dir, "*.yaml"), (_ENGINE_DIR, "*.py"), (_ENGINE_DIR, "*.lark")):
         for path in sorted(base.rglob(pattern)):
-            digest.update(str(path.relative_to(base)).encode())
-            digest.update(path.read_bytes())
+            stat = path.stat()
+            digest.update(f"{path.relative_to(base)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()[:32]
 
 
@@ -53,6 +56,8 @@ def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
         pass
     kb = _load(root)
     try:
+        import tempfile
+
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False) as handle:
             pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -15,10 +15,15 @@ from .diagnostics import Diagnostic, OffsetMapper, Position
 
 Path = tuple[Any, ...]
 MAX_DOCUMENT_BYTES = 2_000_000
+MAX_NESTING_DEPTH = 100
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: ``2025-07-04`` stays a string."""
+# libyaml's loader when PyYAML was built with it (it keeps node marks too), else the pure-Python one.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """A safe loader without the timestamp resolver: ``2025-07-04`` stays a string."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -93,6 +98,10 @@ def load(path: str, text: str) -> SourceFile:
     if len(text.encode("utf-8", "replace")) > MAX_DOCUMENT_BYTES:
         source.problems.append(Diagnostic("E200", f"file is larger than {MAX_DOCUMENT_BYTES:,} bytes", file=path))
         return source
+    if _too_deep(text):
+        source.problems.append(Diagnostic("E200", f"YAML document is nested more than {MAX_NESTING_DEPTH} levels deep",
+                                          file=path))
+        return source
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -112,6 +121,26 @@ def load(path: str, text: str) -> SourceFile:
     finally:
         loader.dispose()
     return source
+
+
+def _too_deep(text: str) -> bool:
+    """Whether collections nest deeper than the limit, read from the parser's event stream.
+
+    The event parser keeps its own stack, while composing nodes recurses (in C, with libyaml),
+    so the depth is checked before anything is composed. Syntax errors are left to the loader.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING_DEPTH:
+                    return True
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return False
+    return False
 
 
 def _index(root: yaml.Node, source: SourceFile) -> None:
