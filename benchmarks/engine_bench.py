@@ -22,11 +22,10 @@ HERE = Path(__file__).resolve().parent
 PEERS = HERE.parent.parent / "shared" / "bench" / "peers"
 sys.path[:0] = [str(PEERS), str(HERE / "peer")]
 
-import gen_facts  # noqa: E402
-from adapters.python_plain import Adapter as HandWritten  # noqa: E402
-from workload import RULESET  # noqa: E402
-
-import asylum_kb  # noqa: E402
+import asylum_kb
+import gen_facts
+from adapters.python_plain import Adapter as HandWritten
+from workload import RULESET
 
 AS_OF = date(2026, 11, 23)
 

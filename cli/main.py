@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -33,7 +34,7 @@ def _fail(error: Exception, debug: bool) -> None:
     sys.exit(1)
 
 
-def _as_of(_ctx: click.Context, _param: click.Parameter, value: Optional[str]) -> Optional[date]:
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -82,7 +83,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
 @_common
-def eval_command(facts: str, as_of: Optional[date], fmt: str, explain: bool, rules_dir: Optional[str],
+def eval_command(facts: str, as_of: date | None, fmt: str, explain: bool, rules_dir: str | None,
                  debug: bool) -> None:
     """Evaluate FACTS (a YAML or JSON file, '-' for stdin, or a .jsonl file of one case per line)."""
     try:
@@ -113,7 +114,7 @@ def _format(result: Any, fmt: str, explain: bool) -> str:
     return render(result, explain=explain)
 
 
-def _load(rules_dir: Optional[str]) -> Any:
+def _load(rules_dir: str | None) -> Any:
     from asylum_kb.cache import load_cached
 
     return load_cached(rules_dir)
@@ -123,7 +124,7 @@ def _load(rules_dir: Optional[str]) -> Any:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def validate_command(directory: Optional[str], fmt: str, debug: bool) -> None:
+def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
     """Load DIRECTORY (default: the shipped rules): schema, expressions, types, references, cycles."""
     import asylum_kb
 
@@ -150,7 +151,7 @@ def validate_command(directory: Optional[str], fmt: str, debug: bool) -> None:
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),
               help="Exit 1 if this file differs from the generated schema.")
 @_common
-def schema_command(output: Optional[str], check_file: Optional[str], rules_dir: Optional[str], debug: bool) -> None:
+def schema_command(output: str | None, check_file: str | None, rules_dir: str | None, debug: bool) -> None:
     """Print the JSON Schema of fact documents, generated from the facts catalog."""
     try:
         kb = _load(rules_dir)
@@ -170,7 +171,7 @@ def schema_command(output: Optional[str], check_file: Optional[str], rules_dir: 
 
 @main.command("facts")
 @_common
-def facts_command(rules_dir: Optional[str], debug: bool) -> None:
+def facts_command(rules_dir: str | None, debug: bool) -> None:
     """List every input fact with its type and question."""
     try:
         kb = _load(rules_dir)

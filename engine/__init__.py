@@ -12,16 +12,14 @@ An information and training aid, not legal advice.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError
-from . import values
 from .kb import KnowledgeBase, Result
 
-__all__ = ["load", "KnowledgeBase", "Result", "AsylumKbError", "FactsError", "RulesError", "Diagnostic"]
+__all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "load"]
 
 
-def load(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
+def load(rules_dir: str | Path | None = None) -> KnowledgeBase:
     """Load, check and compile a rules directory (default: the knowledge base shipped in the package)."""
     from .loader import load_directory
 

@@ -12,14 +12,13 @@ import os
 import pickle
 import sys
 from pathlib import Path
-from typing import Optional
 
 from .kb import KnowledgeBase, default_rules_dir
 
 _ENGINE_DIR = Path(__file__).parent
 
 
-def cache_dir() -> Optional[Path]:
+def cache_dir() -> Path | None:
     configured = os.environ.get("ASYLUM_KB_CACHE_DIR")
     if configured == "":
         return None
@@ -40,7 +39,7 @@ def fingerprint(rules_dir: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
+def load_cached(rules_dir: str | Path | None = None) -> KnowledgeBase:
     """Like ``asylum_kb.load``, but reuses a compiled knowledge base from the cache when it is current."""
     root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
     directory = cache_dir()
@@ -49,7 +48,7 @@ def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
     entry = directory / f"{fingerprint(root)}.pickle"
     try:
         with entry.open("rb") as handle:
-            kb = pickle.load(handle)  # noqa: S301 - our own cache file, written below
+            kb = pickle.load(handle)
         if isinstance(kb, KnowledgeBase):
             return kb
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
@@ -59,9 +58,9 @@ def load_cached(rules_dir: Optional[str | Path] = None) -> KnowledgeBase:
         import tempfile
 
         directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False) as handle:
-            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, entry)
+        with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False) as temporary:
+            pickle.dump(kb, temporary, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary.name, entry)
     except (OSError, pickle.PickleError, RecursionError):
         pass
     return kb

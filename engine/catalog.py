@@ -7,10 +7,11 @@ JSON Schema for fact documents that integrators and editors use.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from . import types as t
 from .diagnostics import Diagnostic, FactsError, suggest
@@ -30,10 +31,10 @@ class FactSpec:
     question: str = ""
     help: str = ""
     values: tuple[str, ...] = ()
-    minimum: Optional[float] = None
-    maximum: Optional[float] = None
+    minimum: float | None = None
+    maximum: float | None = None
     max_items: int = MAX_LIST_ITEMS
-    items: Optional[FactSpec] = None
+    items: FactSpec | None = None
     fields: tuple[FactSpec, ...] = ()
     citation: Any = None
 
@@ -84,11 +85,11 @@ class Catalog:
                 node = node.setdefault(section, {})
             node[leaf] = spec
 
-    def type_of(self, name: str) -> Optional[t.Type]:
+    def type_of(self, name: str) -> t.Type | None:
         spec = self.facts.get(name)
         return spec.type if spec else None
 
-    def validate(self, document: Any, source: str = "<facts>") -> tuple[dict[str, Any], Optional[date]]:
+    def validate(self, document: Any, source: str = "<facts>") -> tuple[dict[str, Any], date | None]:
         """Check a fact document; return the known facts by dotted name and the document's ``as_of``.
 
         A compiled check takes the well-formed common case; anything else goes through the full
@@ -100,7 +101,7 @@ class Catalog:
             self._fast = compile_fast_check(self._tree)
         checked = self._fast(document)
         if checked is not None:
-            return checked
+            return checked  # type: ignore[no-any-return]  # the compiled check's result shape
         problems: list[Diagnostic] = []
         flat: dict[str, Any] = {}
         if document is None:
@@ -197,7 +198,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str) -> Optional[date]:
+def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -211,7 +212,7 @@ def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str
 
 def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
     """The value as the engine uses it, or ``None`` after recording a problem."""
-    def wrong(expected: str, hint: Optional[str] = None) -> None:
+    def wrong(expected: str, hint: str | None = None) -> None:
         problems.append(Diagnostic("F301", f"'{path}' must be {expected}, not {_kind(value)}", file=source, hint=hint))
 
     kind = spec.kind
@@ -221,7 +222,7 @@ def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], 
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             return wrong("a number")
         if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 return wrong("a finite number")
             value = int(value) if value.is_integer() else Decimal(repr(value))
         if kind == "integer" and value != int(value):

@@ -7,10 +7,11 @@ what the name is bound to; the compiler reads nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Protocol
+from typing import Any, Protocol
 
 from . import functions
 from . import syntax as s
@@ -25,13 +26,13 @@ class Binding:
 
     kind: str
     target: str
-    field: Optional[str] = None  # for var: the record field read, if any
+    field: str | None = None  # for var: the record field read, if any
 
 
 class Scope(Protocol):
     """The names an expression may read, with their types (facts catalog, rules, parameters)."""
 
-    def resolve(self, name: str) -> Optional[tuple[str, t.Type]]: ...
+    def resolve(self, name: str) -> tuple[str, t.Type] | None: ...
 
     def names(self) -> Iterable[str]: ...
 
@@ -66,8 +67,8 @@ class Checked:
         self.bindings = {id(n): v for n, v in zip(nodes, state["bindings"]) if v is not None}
 
 
-def check(expr: s.Expr, scope: Scope, expected: Optional[t.Type] = None,
-          bound: Optional[dict[str, t.Type]] = None) -> Checked:
+def check(expr: s.Expr, scope: Scope, expected: t.Type | None = None,
+          bound: dict[str, t.Type] | None = None) -> Checked:
     """Type-check ``expr`` against ``scope``; optionally require a result type (e.g. boolean).
 
     ``bound`` names variables already in scope (a rule applied to each item of a list).

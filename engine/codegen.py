@@ -13,9 +13,10 @@ become entries of the module's globals, and operators come from the fixed tables
 from __future__ import annotations
 
 import marshal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from . import functions, runtime, values
 from . import syntax as s
@@ -38,12 +39,12 @@ class RulePlan:
 
     id: str
     boolean: bool  # criterion, bar, exception: value = when and not (any defeater)
-    when: Optional[Checked]
-    value: Optional[Checked]
-    otherwise: Optional[Checked]
+    when: Checked | None
+    value: Checked | None
+    otherwise: Checked | None
     defeaters: tuple[str, ...] = ()
-    in_force: Optional[tuple[Optional[date], Optional[date]]] = None  # [from, to); None = always
-    for_each: Optional[ForEach] = None
+    in_force: tuple[date | None, date | None] | None = None  # [from, to); None = always
+    for_each: ForEach | None = None
 
 
 class Program:
@@ -52,7 +53,7 @@ class Program:
     Pickles as (source, constants) so the compiled-KB cache can rebuild it without the parser.
     """
 
-    def __init__(self, source: str, constants: dict[str, Any], code: Optional[bytes] = None):
+    def __init__(self, source: str, constants: dict[str, Any], code: bytes | None = None):
         self.source, self.constants = source, constants
         compiled = marshal.loads(code) if code else compile(source, "<asylum-kb rules>", "exec")
         self._code = code or marshal.dumps(compiled)
@@ -120,7 +121,7 @@ class _Names:
         self._constants: dict[tuple[type, object], str] = {}
         self.constant_atoms: dict[str, Any] = {"None": None}
 
-    def is_test(self, atoms: list[str], value: Optional[bool]) -> str:
+    def is_test(self, atoms: list[str], value: bool | None) -> str:
         """``a is V or b is V ...`` with tests on constants folded away (a constant is never unknown)."""
         tests = []
         for atom in atoms:
@@ -375,7 +376,7 @@ class _ThreeValued:
         return self.put(f"_fn_{node.function}(" + ", ".join(args) + ")")
 
 
-def _in_force_test(names: _Names, span: tuple[Optional[date], Optional[date]]) -> str:
+def _in_force_test(names: _Names, span: tuple[date | None, date | None]) -> str:
     tests = []
     if span[0] is not None:
         tests.append(f"{names.const(span[0])} <= as_of")
@@ -484,8 +485,8 @@ class _ProgramWriter:
 
     def _traced_value(self, plan: RulePlan, body: list[str], indent: str) -> tuple[str, str]:
         """Emit one rule's value in Kleene logic; return its atom and its trace tuple (when, value, otherwise)."""
-        traces = []
-        atoms = []
+        traces: list[str] = []
+        atoms: list[str | None] = []
         for checked in (plan.when, plan.value, plan.otherwise):
             if checked is None:
                 traces.append("None")

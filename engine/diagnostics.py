@@ -8,8 +8,8 @@ the file the user edits (for an expression, the YAML file that holds it).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class Diagnostic:
     code: str
     message: str
     severity: str = "error"
-    file: Optional[str] = None
-    position: Optional[Position] = None
-    rule_id: Optional[str] = None
-    hint: Optional[str] = None
+    file: str | None = None
+    position: Position | None = None
+    rule_id: str | None = None
+    hint: str | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
@@ -94,7 +94,7 @@ class ExpressionError(Exception):
     The loader turns it into a ``Diagnostic`` located in the YAML file.
     """
 
-    def __init__(self, code: str, message: str, span: tuple[int, int], hint: Optional[str] = None):
+    def __init__(self, code: str, message: str, span: tuple[int, int], hint: str | None = None):
         super().__init__(message)
         self.code, self.message, self.span, self.hint = code, message, span, hint
 
@@ -104,7 +104,7 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.file or "", line, column, d.code)
 
 
-def suggest(name: str, known: Iterable[str]) -> Optional[str]:
+def suggest(name: str, known: Iterable[str]) -> str | None:
     """A "did you mean" hint naming the closest known names, if any are close."""
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     if not close:
@@ -129,7 +129,7 @@ def text_positions(text: str) -> OffsetMapper:
 
 
 def expression_diagnostic(
-    error: ExpressionError, locate: OffsetMapper, file: Optional[str], rule_id: Optional[str]
+    error: ExpressionError, locate: OffsetMapper, file: str | None, rule_id: str | None
 ) -> Diagnostic:
     """Place an expression error at its position in the enclosing file."""
     return Diagnostic(

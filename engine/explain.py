@@ -7,8 +7,9 @@ for a true ``or`` the true parts; an unknown part names the facts it is waiting 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from . import syntax as s
 from .checker import Checked
@@ -41,7 +42,7 @@ class RuleOutcome:
     items: list[tuple[Any, RuleOutcome]] = field(default_factory=list)  # for_each rules: (label, outcome)
 
 
-def node_values(checked: Optional[Checked], trace: Optional[tuple[Any, ...]]) -> NodeValues:
+def node_values(checked: Checked | None, trace: tuple[Any, ...] | None) -> NodeValues:
     if checked is None or trace is None:
         return {}
     return {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
@@ -88,8 +89,8 @@ class Explainer:
         return [item.get(label_field, f"#{i + 1}") if isinstance(item, dict) and label_field else f"#{i + 1}"
                 for i, item in enumerate(items or [])]
 
-    def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: Optional[str],
-                index: Optional[int]) -> RuleOutcome:
+    def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: str | None,
+                index: int | None) -> RuleOutcome:
         when_trace, value_trace, otherwise_trace = trace
         when_values = node_values(rule.when, when_trace)
         condition = when_values.get(id(rule.when.expr)) if rule.when else True
@@ -101,8 +102,12 @@ class Explainer:
                 outcome.status = "defeated"
         if rule.when is not None:
             outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, condition)]
-        branches = [] if rule.boolean else {True: [(rule.value, value_trace)], False: [(rule.otherwise, otherwise_trace)]}.get(
-            condition, [(rule.value, value_trace), (rule.otherwise, otherwise_trace)])
+        if rule.boolean:
+            branches = []
+        elif condition is True or condition is False:
+            branches = [(rule.value, value_trace)] if condition else [(rule.otherwise, otherwise_trace)]
+        else:
+            branches = [(rule.value, value_trace), (rule.otherwise, otherwise_trace)]
         if condition is not None:
             for chosen, chosen_trace in branches:
                 if chosen is not None:
@@ -128,8 +133,8 @@ class Explainer:
             self._needed[rule_id] = self.outcome(rule_id).facts_needed
         return self._needed[rule_id]
 
-    def _unknown_facts(self, checked: Optional[Checked], values: NodeValues,
-                       context: Optional[tuple[str, Rule, Optional[int]]]) -> list[str]:
+    def _unknown_facts(self, checked: Checked | None, values: NodeValues,
+                       context: tuple[str, Rule, int | None] | None) -> list[str]:
         """The unknown facts that an unknown expression is waiting for (only parts that could matter)."""
         if checked is None or values.get(id(checked.expr), 0) is not None:
             return []
@@ -148,8 +153,10 @@ class Explainer:
                     out += self._fields_read(checked, node)
             elif isinstance(node, s.IfThenElse):
                 condition = values.get(id(node.condition))
-                branches = {True: [node.then], False: [node.otherwise]}.get(condition, [node.condition, node.then,
-                                                                                      node.otherwise])
+                if condition is True or condition is False:
+                    branches = [node.then if condition else node.otherwise]
+                else:
+                    branches = [node.condition, node.then, node.otherwise]
                 stack.extend(reversed(branches))
             elif isinstance(node, s.Lookup):
                 stack.append(node.when)
@@ -157,7 +164,7 @@ class Explainer:
                 stack.extend(reversed(s.children(node)))
         return list(dict.fromkeys(out))
 
-    def _name_needed(self, checked: Checked, node: s.Name, context: Optional[tuple[str, Rule, Optional[int]]]) -> list[str]:
+    def _name_needed(self, checked: Checked, node: s.Name, context: tuple[str, Rule, int | None] | None) -> list[str]:
         binding = checked.bindings.get(id(node))
         if binding is None:
             return []
@@ -177,7 +184,7 @@ class Explainer:
                   and checked.bindings[id(n)].kind == "var" and checked.bindings[id(n)].target == quantifier.var]
         return [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
 
-    def _part(self, node: s.Expr, values: NodeValues, context: Optional[tuple[str, Rule, Optional[int]]]) -> Part:
+    def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
         facts: dict[str, Any] = {}
         nodes = trace_nodes(node)
         looked_up = {id(sub.parameter) for sub in nodes if isinstance(sub, s.Lookup)}

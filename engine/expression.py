@@ -6,11 +6,12 @@ language's tests, the executable examples of docs/language.md, and users explori
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from . import codegen, checker, parser, runtime
+from . import checker, codegen, parser, runtime
 from . import types as t
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, text_positions
 
@@ -23,7 +24,7 @@ class MapScope:
     derived: dict[str, t.Type] = field(default_factory=dict)
     parameters: dict[str, t.Type] = field(default_factory=dict)
 
-    def resolve(self, name: str) -> Optional[tuple[str, t.Type]]:
+    def resolve(self, name: str) -> tuple[str, t.Type] | None:
         for kind, table in (("fact", self.facts), ("derived", self.derived), ("parameter", self.parameters)):
             if name in table:
                 return kind, table[name]
@@ -64,9 +65,9 @@ class CompiledExpression:
 
 def compile_expression(
     text: str,
-    facts: Optional[dict[str, t.Type]] = None,
-    parameters: Optional[dict[str, tuple[t.Type, runtime.DatedValues]]] = None,
-    expected: Optional[t.Type] = None,
+    facts: dict[str, t.Type] | None = None,
+    parameters: dict[str, tuple[t.Type, runtime.DatedValues]] | None = None,
+    expected: t.Type | None = None,
 ) -> CompiledExpression:
     """Parse, check and compile ``text``; errors are ``RulesError`` with a caret under the problem."""
     params = parameters or {}

@@ -9,13 +9,14 @@ a test checks that both agree on every document they both accept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .catalog import MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
 from .values import iso_date
 
-FastCheck = Callable[[Any], Optional[tuple[dict[str, Any], Optional[date]]]]
+FastCheck = Callable[[Any], tuple[dict[str, Any], date | None] | None]
 
 
 class _Writer:

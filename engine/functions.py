@@ -7,8 +7,9 @@ themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from . import types as t
 from . import values as v
@@ -117,7 +118,7 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 
-def lookup(name: str) -> Optional[Function]:
+def lookup(name: str) -> Function | None:
     return FUNCTIONS.get(name)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .catalog import Catalog
 from .codegen import Program
@@ -43,7 +43,7 @@ class KnowledgeBase:
     def eras_at(self, day: date) -> list[Era]:
         return [era for era in self.eras if era.contains(day)]
 
-    def evaluate(self, facts: Optional[dict[str, Any]] = None, as_of: Optional[date] = None,
+    def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | None = None,
                  source: str = "<facts>") -> Result:
         """Evaluate a fact document (nested sections, as in the contract) as of a date.
 
@@ -67,7 +67,7 @@ class Result:
     as_of: date
     values: dict[str, Any]
     explainer: Explainer
-    _needed: Optional[list[str]] = field(default=None, repr=False)
+    _needed: list[str] | None = field(default=None, repr=False)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         return self.explainer.outcome(rule_id)

@@ -7,10 +7,11 @@ type-check in that order → compile. Each stage reports all its problems before
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from . import checker, codegen, parser, runtime, schema_check
 from . import syntax as s
@@ -20,7 +21,8 @@ from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_dia
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
 from .timeline import build_eras, build_parameters, era_start
-from .yamlsource import SourceFile, load as load_yaml
+from .yamlsource import SourceFile
+from .yamlsource import load as load_yaml
 
 _EXPRESSION_FIELDS = ("when", "value", "otherwise")
 
@@ -33,7 +35,7 @@ class _Scope:
     parameters: dict[str, Parameter]
     derived: dict[str, t.Type] = field(default_factory=dict)
 
-    def resolve(self, name: str) -> Optional[tuple[str, t.Type]]:
+    def resolve(self, name: str) -> tuple[str, t.Type] | None:
         if name in self.derived:
             return "derived", self.derived[name]
         fact_type = self.catalog.type_of(name)
@@ -47,7 +49,7 @@ class _Scope:
         return [*self.derived, *self.catalog.facts, *self.parameters]
 
 
-def load_directory(directory: Optional[str | Path] = None) -> KnowledgeBase:
+def load_directory(directory: str | Path | None = None) -> KnowledgeBase:
     root = Path(directory) if directory is not None else default_rules_dir()
     if not root.is_dir():
         raise RulesError([Diagnostic("E210", f"rules directory '{root}' does not exist", file=str(root))])
@@ -206,7 +208,7 @@ class _Assembler:
                 else:
                     defeated.defeated_by.append(rule.id)
 
-    def _at(self, rule: Rule, key: tuple[Any, ...], code: str, message: str, hint: Optional[str] = None) -> None:
+    def _at(self, rule: Rule, key: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> None:
         source, path = self.origin[rule.id]
         self.problems.append(Diagnostic(code, message, file=rule.file, position=source.position(path + key),
                                         rule_id=rule.id, hint=hint))
@@ -217,7 +219,7 @@ class _Assembler:
         self.problems.append(expression_diagnostic(error, locate, rule.file, rule.id))
 
     def _expressions(self, rule: Rule) -> list[tuple[tuple[str, ...], str]]:
-        out = [((name,), text) for name, text in zip(_EXPRESSION_FIELDS, (rule.when_text, rule.value_text,
+        out: list[tuple[tuple[str, ...], str]] = [((name,), text) for name, text in zip(_EXPRESSION_FIELDS, (rule.when_text, rule.value_text,
                                                                         rule.otherwise_text)) if text is not None]
         if rule.for_each:
             out.append((("for_each", "in"), rule.for_each["in"]))
@@ -283,7 +285,7 @@ class _Assembler:
     def _check_rule(self, rule: Rule, parsed: dict[tuple[str, tuple[str, ...]], s.Expr], scope: _Scope) -> t.Type:
         bound: dict[str, t.Type] = {}
 
-        def run(*key: str, expected: Optional[t.Type] = None) -> Optional[checker.Checked]:
+        def run(*key: str, expected: t.Type | None = None) -> checker.Checked | None:
             expr = parsed.get((rule.id, key))
             if expr is None:
                 return None
@@ -332,7 +334,7 @@ class _KeyedError(Exception):
         self.key, self.error = key, error
 
 
-def _text(raw: Any) -> Optional[str]:
+def _text(raw: Any) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, bool):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from . import types as t
 from .checker import Checked
@@ -20,10 +20,10 @@ DISCLAIMER = ("asylum-kb is an information and training aid, not legal advice. E
 @dataclass(frozen=True)
 class Citation:
     source: str
-    url: Optional[str] = None
-    section: Optional[str] = None
-    date: Optional[str] = None
-    notes: Optional[str] = None
+    url: str | None = None
+    section: str | None = None
+    date: str | None = None
+    notes: str | None = None
 
     @classmethod
     def parse(cls, raw: Any) -> Citation:
@@ -57,7 +57,7 @@ class Era:
     title: str
     timeline: str
     start: date
-    end: Optional[date]  # the first day no longer in force; None: still in force
+    end: date | None  # the first day no longer in force; None: still in force
     citations: tuple[Citation, ...]
     confidence: str = "confirmed"
     notes: str = ""
@@ -91,7 +91,7 @@ class Parameter:
     def type(self) -> t.Type:
         return {"duration": t.DURATION, "date": t.DATE, "boolean": t.BOOLEAN, "string": t.STRING}.get(self.kind, t.NUMBER)
 
-    def value_at(self, day: date) -> Optional[ParameterValue]:
+    def value_at(self, day: date) -> ParameterValue | None:
         current = None
         for entry in self.values:
             if entry.start <= day:
@@ -106,25 +106,25 @@ class Rule:
     kind: str
     ruleset: str
     file: str
-    position: Optional[Position]
+    position: Position | None
     citations: tuple[Citation, ...]
-    when_text: Optional[str] = None
-    value_text: Optional[str] = None
-    otherwise_text: Optional[str] = None
-    for_each: Optional[dict[str, str]] = None
+    when_text: str | None = None
+    value_text: str | None = None
+    otherwise_text: str | None = None
+    for_each: dict[str, str] | None = None
     defeats: tuple[str, ...] = ()
-    effective_from: Optional[date] = None
-    effective_to: Optional[date] = None
-    era: Optional[str] = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    era: str | None = None
     confidence: str = "confirmed"
     notes: str = ""
     plain: str = ""
     description: str = ""
     # Filled in by the loader after checking:
-    when: Optional[Checked] = None
-    value: Optional[Checked] = None
-    otherwise: Optional[Checked] = None
-    items: Optional[Checked] = None
+    when: Checked | None = None
+    value: Checked | None = None
+    otherwise: Checked | None = None
+    items: Checked | None = None
     type: t.Type = t.ANY
     defeated_by: list[str] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)  # rules it reads, in first-use order

@@ -63,7 +63,7 @@ def parse(text: str) -> s.Expr:
         raise _translate(exc, text) from None
     _check_depth(tree)
     try:
-        return _ToAst().transform(tree)  # type: ignore[no-any-return]
+        return _ToAst().transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None
@@ -110,7 +110,7 @@ def _translate(exc: UnexpectedInput, text: str) -> ExpressionError:
             "E102", "the expression ends too early", (end, end), f"expected {_describe(set(exc.expected))}"
         )
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         return ExpressionError(
             "E101",
             f"unexpected character {text[pos]!r}",

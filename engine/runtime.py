@@ -7,8 +7,9 @@ three-valued path return ``None`` (unknown) instead.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 from .values import Undefined
 
@@ -29,7 +30,7 @@ class DatedValues:
             raise Undefined(f"no value in force on {when}")
         return self.values[index - 1]
 
-    def at3(self, when: Optional[date]) -> Any:
+    def at3(self, when: date | None) -> Any:
         if when is None:
             return None
         index = bisect_right(self.starts, when)
@@ -42,7 +43,7 @@ class ParametersAt:
     Raises ``Undefined`` when one has no value on that date; nothing is cached then.
     """
 
-    __slots__ = ("tables", "cache")
+    __slots__ = ("cache", "tables")
 
     def __init__(self, tables: Sequence[DatedValues]):
         self.tables = tables
@@ -78,7 +79,7 @@ def extreme(kind: str, values: list[Any]) -> Any:
     return min(values) if kind == "min" else max(values)
 
 
-def in3(needle: Any, haystack: Optional[list[Any]]) -> Optional[bool]:
+def in3(needle: Any, haystack: list[Any] | None) -> bool | None:
     if needle is None or haystack is None:
         return None
     if needle in haystack:
@@ -86,19 +87,19 @@ def in3(needle: Any, haystack: Optional[list[Any]]) -> Optional[bool]:
     return None if any(item is None for item in haystack) else False
 
 
-def any3(results: list[Optional[bool]]) -> Optional[bool]:
+def any3(results: list[bool | None]) -> bool | None:
     if True in results:
         return True
     return None if None in results else False
 
 
-def all3(results: list[Optional[bool]]) -> Optional[bool]:
+def all3(results: list[bool | None]) -> bool | None:
     if False in results:
         return False
     return None if None in results else True
 
 
-def count3(results: list[Optional[bool]]) -> Optional[int]:
+def count3(results: list[bool | None]) -> int | None:
     return None if None in results else results.count(True)
 
 
@@ -112,7 +113,7 @@ def extreme3(kind: str, results: list[Any]) -> Any:
     return min(results) if kind == "min" else max(results)
 
 
-def choose3(condition: Optional[bool], then: Any, otherwise: Any) -> Any:
+def choose3(condition: bool | None, then: Any, otherwise: Any) -> Any:
     """``if`` with an unknown condition is known only when both branches agree."""
     if condition is True:
         return then

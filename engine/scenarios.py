@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
 from .kb import KnowledgeBase
@@ -174,7 +174,7 @@ def load_all(paths: list[Path]) -> list[Scenario]:
     return out
 
 
-def outcome_text(outcome: Outcome) -> Optional[str]:
+def outcome_text(outcome: Outcome) -> str | None:
     if outcome.passed:
         return None
     scenario = outcome.scenario

@@ -54,8 +54,9 @@ def _diagnostic(source: SourceFile, error: ValidationError) -> Diagnostic:
     path = tuple(error.absolute_path)
     hint = None
     message = error.message
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed]
         if extra:
             path = path + (extra[0],)
@@ -63,7 +64,7 @@ def _diagnostic(source: SourceFile, error: ValidationError) -> Diagnostic:
             hint = suggest(extra[0], allowed) or f"allowed keys: {', '.join(allowed)}"
     elif error.validator == "required":
         hint = "add the missing key"
-    elif error.validator == "enum":
+    elif error.validator == "enum" and isinstance(error.validator_value, list):
         hint = "allowed: " + ", ".join(str(v) for v in error.validator_value)
     elif error.validator in ("oneOf", "anyOf") and error.context:
         best = min(error.context, key=lambda e: len(e.absolute_path))

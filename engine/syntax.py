@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Union
 
 from .values import Duration
 
@@ -26,7 +25,7 @@ class Node:
 class Literal(Node):
     """A constant: bool, int, Decimal, str, date, Duration, or None for ``unknown``."""
 
-    value: Union[bool, int, Decimal, str, date, Duration, None]
+    value: bool | int | Decimal | str | date | Duration | None
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class Call(Node):
     args: tuple[Expr, ...]
 
 
-Expr = Union[Literal, ListLiteral, Name, Lookup, Not, Negate, And, Or, Compare, Arith, IfThenElse, Quantifier, Call]
+Expr = Literal | ListLiteral | Name | Lookup | Not | Negate | And | Or | Compare | Arith | IfThenElse | Quantifier | Call
 
 
 def children(node: Expr) -> tuple[Expr, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from .diagnostics import Diagnostic, suggest
 from .model import Citation, Era, Parameter, ParameterValue
@@ -20,7 +20,7 @@ def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
     eras: list[Era] = []
     for t_index, timeline in enumerate(source.data["timelines"]):
         ordered = sorted(enumerate(timeline["eras"]), key=lambda pair: pair[1]["from"])
-        previous: Optional[Era] = None
+        previous: Era | None = None
         for e_index, raw in ordered:
             path = ("timelines", t_index, "eras", e_index)
             era = Era(
@@ -56,7 +56,7 @@ def _check_adjacent(previous: Era, era: Era, source: SourceFile, path: tuple[Any
             hint="add an era for the gap, or make one start the day the other ends"))
 
 
-def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> Optional[date]:
+def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
@@ -66,7 +66,7 @@ def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[D
 
 
 def era_start(era_id: str, eras: dict[str, Era], source: SourceFile, path: tuple[Any, ...],
-              problems: list[Diagnostic]) -> Optional[Era]:
+              problems: list[Diagnostic]) -> Era | None:
     era = eras.get(era_id)
     if era is None:
         problems.append(Diagnostic("E206", f"unknown era '{era_id}'", file=source.path, position=source.position(path),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -14,9 +13,9 @@ class Type:
     """
 
     kind: str
-    values: Optional[tuple[str, ...]] = None  # enum: the allowed values
-    item: Optional[Type] = None  # list: the item type
-    fields: Optional[tuple[tuple[str, Type], ...]] = None  # record: field names and types
+    values: tuple[str, ...] | None = None  # enum: the allowed values
+    item: Type | None = None  # list: the item type
+    fields: tuple[tuple[str, Type], ...] | None = None  # record: field names and types
 
     def __str__(self) -> str:
         if self.kind == "enum" and self.values is not None:
@@ -27,7 +26,7 @@ class Type:
             return "record {" + ", ".join(name for name, _ in self.fields) + "}"
         return self.kind
 
-    def field(self, name: str) -> Optional[Type]:
+    def field(self, name: str) -> Type | None:
         return dict(self.fields or ()).get(name)
 
 

@@ -10,9 +10,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Union
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 
 
 class Undefined(Exception):

@@ -7,7 +7,7 @@ PyYAML errors are translated here, once, into diagnostics with file:line:column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -50,7 +50,7 @@ class SourceFile:
         lines = self.lines
         return lines[index] if 0 <= index < len(lines) else ""
 
-    def position(self, path: Path) -> Optional[Position]:
+    def position(self, path: Path) -> Position | None:
         """The position of the value at ``path``, or of its closest enclosing node."""
         for cut in range(len(path), -1, -1):
             node = self.nodes.get(tuple(path[:cut]))

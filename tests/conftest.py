@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
-
-import pytest
+from typing import Any
 
 import asylum_kb
+import pytest
 from asylum_kb import scenarios
 from asylum_kb import types as t
 from asylum_kb.expression import compile_expression
 from asylum_kb.runtime import DatedValues
+from asylum_kb.values import Duration
 
 AS_OF = date(2025, 9, 15)
 
@@ -33,7 +34,7 @@ FACT_TYPES = {
 }
 PARAMETERS = {
     "fee.i589": (t.NUMBER, DatedValues([(date(1997, 4, 1), 0), (date(2025, 7, 22), 100)])),
-    "deadline.filing": (t.DURATION, DatedValues([(date(1997, 4, 1), asylum_kb.values.Duration(years=1))])),
+    "deadline.filing": (t.DURATION, DatedValues([(date(1997, 4, 1), Duration(years=1))])),
 }
 
 

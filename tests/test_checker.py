@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from asylum_kb import RulesError
 from asylum_kb import types as t
 from asylum_kb.expression import compile_expression

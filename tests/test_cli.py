@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
-
 from asylum_kb.cli.main import main
+from click.testing import CliRunner
 from kbfiles import write_kb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +129,7 @@ def test_facts_lists_questions() -> None:
 
 
 def test_committed_facts_schema_is_up_to_date() -> None:
-    code, out, err = run("schema", "--check", str(ROOT / "schemas" / "facts.schema.json"))
+    code, _, err = run("schema", "--check", str(ROOT / "schemas" / "facts.schema.json"))
     assert code == 0, err
 
 

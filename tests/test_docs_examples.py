@@ -7,16 +7,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import asylum_kb
+import pytest
 from asylum_kb.expression import compile_expression
 from asylum_kb.factsio import parse_document
 from asylum_kb.runtime import DatedValues
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
-BLOCK = re.compile(r"```(example|error (E\d+))\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(example|error (E\d+))\n(.*?)```", re.DOTALL)
 EXAMPLES = [line for kind, _, body in BLOCK.findall(DOC) if kind == "example" for line in body.splitlines() if line.strip()]
 ERRORS = [(code, body.strip()) for kind, code, body in BLOCK.findall(DOC) if kind.startswith("error")]
 AS_OF = date(2025, 9, 15)

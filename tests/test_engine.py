@@ -6,9 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 import asylum_kb
+import pytest
 from kbfiles import write_kb
 
 BASE = {"person": {"location": "inside", "arrived": "2024-01-10", "filed": "2025-03-01", "persecutor": False,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import asylum_kb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import asylum_kb
 
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-10**13, 10**13), st.floats(allow_nan=True), st.text(max_size=12),

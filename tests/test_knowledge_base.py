@@ -49,7 +49,7 @@ def test_every_rule_and_parameter_value_has_a_citation(kb: asylum_kb.KnowledgeBa
 
 def test_every_unverified_rule_and_value_is_listed_in_the_docs(kb: asylum_kb.KnowledgeBase) -> None:
     doc = (ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `([a-z0-9_.]+)`( from \d{4}-\d{2}-\d{2})? \|", doc, re.M))
+    listed = set(re.findall(r"^\| `([a-z0-9_.]+)`( from \d{4}-\d{2}-\d{2})? \|", doc, re.MULTILINE))
     rules = {(rule.id, "") for rule in kb.rules.values() if rule.confidence == "unverified"}
     values = {(p.id, f" from {v.start}") for p in kb.parameters.values() for v in p.values if v.confidence == "unverified"}
     assert listed == rules | values

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import asylum_kb
+import pytest
 from kbfiles import ERAS, PARAMETERS, RULES, write_kb
 
 

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from asylum_kb import syntax as s
 from asylum_kb.diagnostics import ExpressionError
 from asylum_kb.parser import MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, parse

@@ -4,12 +4,9 @@ fast path agrees with the three-valued path whenever it applies."""
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from typing import Any
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from asylum_kb import syntax as s
 from asylum_kb.expression import compile_expression
@@ -17,6 +14,8 @@ from asylum_kb.parser import parse
 from asylum_kb.printer import to_text
 from asylum_kb.values import Duration, Undefined
 from conftest import AS_OF, FACT_TYPES, PARAMETERS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31))
 durations = st.builds(lambda n, unit: Duration(**{unit: n}), st.integers(0, 30), st.sampled_from(["years", "months", "days"]))
@@ -40,7 +39,7 @@ def _leaf(kind: str) -> st.SearchStrategy[s.Expr]:
 def expressions(kind: str, depth: int = 3) -> st.SearchStrategy[s.Expr]:
     if depth == 0:
         return _leaf(kind)
-    sub = lambda k: expressions(k, depth - 1)  # noqa: E731
+    sub = lambda k: expressions(k, depth - 1)
     options = [_leaf(kind), st.builds(s.IfThenElse, sub("boolean"), sub(kind), sub(kind))]
     if kind == "boolean":
         options += [

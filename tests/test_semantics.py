@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from asylum_kb.values import Duration
 from conftest import evaluate
 

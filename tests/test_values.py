@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from asylum_kb.values import Duration, Undefined, add_years, shift_date, years_between
 from hypothesis import given
 from hypothesis import strategies as st
-
-from asylum_kb.values import Duration, Undefined, add_years, shift_date, years_between
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(-50, 50))

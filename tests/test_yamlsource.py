@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from asylum_kb.yamlsource import load
 
 TEXT = '''title: "§ 208 — façade"

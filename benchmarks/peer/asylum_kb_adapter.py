@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from adapters.base import Adapter as Base
-
 import asylum_kb
+from adapters.base import Adapter as Base
 
 RULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules")
 AS_OF = date(2026, 11, 23)

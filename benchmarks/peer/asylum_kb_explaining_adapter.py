@@ -5,4 +5,4 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from asylum_kb_adapter import ExplainingAdapter as Adapter  # noqa: E402,F401
+from asylum_kb_adapter import ExplainingAdapter as Adapter  # noqa: F401
