@@ -146,6 +146,80 @@ def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
                    f"{summary['eras']} eras, {summary['facts']} facts (knowledge base {summary['version']})")
 
 
+@main.command("lint")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+def lint_command(directory: Optional[str], fmt: str, debug: bool) -> None:
+    """Everything validate does, plus unused facts and rules, rules that can never fire, unverified rules, duplicates.
+
+    Exit code 1 when there are errors; warnings alone exit 0.
+    """
+    import asylum_kb
+    from asylum_kb.lint import lint
+
+    try:
+        kb = asylum_kb.load(directory)
+    except asylum_kb.RulesError as error:
+        if fmt == "json":
+            click.echo(json.dumps([d.as_dict() for d in error.diagnostics], indent=2))
+            sys.exit(EXIT_RULES)
+        _fail(error, debug)
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    findings = lint(kb)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.render())
+        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
+    sys.exit(1 if errors else 0)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--coverage", "with_coverage", is_flag=True, help="Report the rules and exception branches no scenario exercised.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_common
+def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_dir: Optional[str], debug: bool) -> None:
+    """Run YAML scenario tests (default: tests/scenarios) and print a diff for every failure."""
+    from asylum_kb import scenarios
+    from asylum_kb.coverage import coverage, total_percent
+
+    targets = [Path(p) for p in paths] or [Path("tests/scenarios")]
+    if not paths and not targets[0].is_dir():
+        raise click.UsageError("no scenario paths given and no tests/scenarios folder here")
+    try:
+        kb = _load(rules_dir)
+        outcomes = [scenarios.run(kb, scenario) for scenario in scenarios.load_all(targets)]
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    failed = [o for o in outcomes if not o.passed]
+    files = coverage(kb, [o.result for o in outcomes if o.result is not None]) if with_coverage else []
+    if fmt == "json":
+        report: dict[str, Any] = {"passed": len(outcomes) - len(failed), "total": len(outcomes),
+                                  "failures": [{"name": o.scenario.name, "file": o.scenario.file, "line": o.scenario.line,
+                                                "failures": o.failures} for o in failed]}
+        if with_coverage:
+            report["coverage"] = {"percent": round(total_percent(files), 1), "files": [f.as_dict() for f in files]}
+        click.echo(json.dumps(report, indent=2))
+    else:
+        for outcome in outcomes:
+            click.echo(f"{'PASS' if outcome.passed else 'FAIL'}: {outcome.scenario.name}")
+        for outcome in failed:
+            click.echo("\n" + (scenarios.outcome_text(outcome) or ""))
+        click.echo(f"\n{len(outcomes) - len(failed)}/{len(outcomes)} scenarios passed")
+        if with_coverage:
+            click.echo(f"\ncoverage: {total_percent(files):.1f}% of rules and exception branches exercised")
+            for entry in files:
+                click.echo(f"  {entry.percent:5.1f}%  {entry.file}")
+                for missing in entry.as_dict()["not_exercised"] + entry.as_dict()["branches_not_exercised"]:
+                    click.echo(f"          not exercised: {missing}")
+    sys.exit(1 if failed else 0)
+
+
 @main.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),

@@ -71,6 +71,8 @@ def spec_from_yaml(name: str, raw: dict[str, Any]) -> FactSpec:
 @dataclass
 class Catalog:
     facts: dict[str, FactSpec]
+    file: str = ""
+    positions: dict[str, Any] = field(default_factory=dict, repr=False)  # fact name → Position in the file
     _tree: dict[str, Any] = field(default_factory=dict, repr=False)
     _fast: Any = field(default=None, repr=False, compare=False)  # compiled on first use; not pickled
 

@@ -106,7 +106,10 @@ class _Assembler:
         self.stop_if_problems()
 
         manifest = Manifest(**by_kind["manifest"][0].data["kb"])
-        catalog = Catalog({name: spec_from_yaml(name, raw) for name, raw in by_kind["facts-catalog"][0].data["facts"].items()})
+        catalog_source = by_kind["facts-catalog"][0]
+        catalog = Catalog({name: spec_from_yaml(name, raw) for name, raw in catalog_source.data["facts"].items()},
+                          file=catalog_source.path,
+                          positions={name: catalog_source.position(("facts", name)) for name in catalog_source.data["facts"]})
         eras: list[Era] = []
         for source in by_kind.get("eras", []):
             eras += build_eras(source, self.problems)

@@ -86,6 +86,7 @@ class Parameter:
     values: tuple[ParameterValue, ...]
     confidence: str = "confirmed"
     file: str = ""
+    introduced_by: str | None = None
 
     @property
     def type(self) -> t.Type:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, Result
 from .values import iso_date
 from .yamlsource import load as load_yaml
 
@@ -47,6 +47,7 @@ class Scenario:
 class Outcome:
     scenario: Scenario
     failures: list[str]
+    result: Result | None = None
 
     @property
     def passed(self) -> bool:
@@ -146,7 +147,7 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
     missing = [f for f in scenario.facts_needed if f not in result.facts_needed]
     if missing:
         failures.append(f"facts_needed: expected {missing} among {result.facts_needed}")
-    return Outcome(scenario, failures)
+    return Outcome(scenario, failures, result)
 
 
 def _plain(value: Any) -> Any:

@@ -99,7 +99,10 @@ def build_parameters(source: SourceFile, eras: dict[str, Era], problems: list[Di
             id=raw["id"], title=raw["title"], kind=raw["type"], unit=raw.get("unit", ""),
             description=raw.get("description", ""), citations=tuple(Citation.parse(c) for c in raw["citations"]),
             values=tuple(history), confidence=raw.get("confidence", "confirmed"), file=source.path,
+            introduced_by=raw.get("introduced_by"),
         ))
+        if raw.get("introduced_by") and raw["introduced_by"] not in eras:
+            era_start(raw["introduced_by"], eras, source, ("parameters", p_index, "introduced_by"), problems)
     return out
 
 
