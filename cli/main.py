@@ -150,7 +150,7 @@ def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def lint_command(directory: Optional[str], fmt: str, debug: bool) -> None:
+def lint_command(directory: str | None, fmt: str, debug: bool) -> None:
     """Everything validate does, plus unused facts and rules, rules that can never fire, unverified rules, duplicates.
 
     Exit code 1 when there are errors; warnings alone exit 0.
@@ -183,7 +183,7 @@ def lint_command(directory: Optional[str], fmt: str, debug: bool) -> None:
 @click.option("--coverage", "with_coverage", is_flag=True, help="Report the rules and exception branches no scenario exercised.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_common
-def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_dir: Optional[str], debug: bool) -> None:
+def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_dir: str | None, debug: bool) -> None:
     """Run YAML scenario tests (default: tests/scenarios) and print a diff for every failure."""
     from asylum_kb import scenarios
     from asylum_kb.coverage import coverage, total_percent

@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from . import syntax as s
 from . import types as t

@@ -30,7 +30,7 @@ def test_eval_text_lists_every_determination_and_the_disclaimer() -> None:
     code, out, _ = run("eval", EXAMPLE)
     assert code == 0
     assert "asylum.eligibility" in out and "eligible" in out
-    assert re.search(r"^  fees\.asylum_application +100$", out, re.M)
+    assert re.search(r"^  fees\.asylum_application +100$", out, re.MULTILINE)
     assert "not legal advice" in out
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 import asylum_kb
+import pytest
 from asylum_kb.cli.main import main
 from asylum_kb.lint import lint
+from click.testing import CliRunner
 from kbfiles import PARAMETERS, RULES, write_kb
 
 USE_AGE = """\
