@@ -220,6 +220,33 @@ def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_di
     sys.exit(1 if failed else 0)
 
 
+@main.command("diff")
+@click.option("--as-of", "dates", multiple=True, callback=lambda c, p, v: [_as_of(c, p, d) for d in v],
+              help="Give twice to compare two dates; once to compare two rule folders on one date.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Give twice to compare two versions of the knowledge base (default: the shipped one).")
+@click.option("--scenarios", "scenario_paths", multiple=True, type=click.Path(exists=True),
+              help="Scenario files, fact files or folders whose answers to compare (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: tuple[str, ...], fmt: str,
+                 debug: bool) -> None:
+    """Compare two as-of dates or two knowledge bases: eras, rules, parameters, and which case answers change."""
+    from asylum_kb import diff
+
+    if len(dates) > 2 or len(rule_dirs) > 2 or (len(dates) < 2 and len(rule_dirs) < 2):
+        raise click.UsageError("give --as-of twice, --rules twice, or both")
+    try:
+        dirs = list(rule_dirs) or [None]
+        kbs = [_load(d) for d in dirs]
+        side_a = diff.Side(kbs[0], dates[0] if dates else None, dirs[0] or "shipped rules")
+        side_b = diff.Side(kbs[-1], dates[-1] if dates else None, dirs[-1] or "shipped rules")
+        report = diff.compare(side_a, side_b, diff.load_cases([Path(p) for p in scenario_paths]))
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    click.echo(json.dumps(report, indent=2) if fmt == "json" else diff.render(report), nl=fmt == "json")
+
+
 @main.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),
