@@ -247,6 +247,22 @@ def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: 
     click.echo(json.dumps(report, indent=2) if fmt == "json" else diff.render(report), nl=fmt == "json")
 
 
+@main.command("docs")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default="rulebook", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "both"]), default="both", show_default=True)
+@_common
+def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> None:
+    """Generate the rulebook: one page per ruleset, parameters with their dated values, eras."""
+    from asylum_kb import rulebook
+
+    try:
+        kb = _load(rules_dir)
+        written = rulebook.write(kb, Path(output), rulebook.FORMATS if fmt == "both" else (fmt,))
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    click.echo(f"wrote {len(written)} pages to {output}/")
+
+
 @main.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),

@@ -1,0 +1,50 @@
+"""asylum-kb docs: the rulebook's content in both formats."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from asylum_kb.cli.main import main
+from click.testing import CliRunner
+
+
+@pytest.fixture(scope="module")
+def rulebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rulebook")
+    result = CliRunner().invoke(main, ["docs", "-o", str(out)], env={"ASYLUM_KB_CACHE_DIR": ""})
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_one_page_per_ruleset_plus_index_parameters_and_eras(rulebook: Path) -> None:
+    names = {p.name for p in rulebook.iterdir()}
+    assert {"index.md", "index.html", "parameters.md", "eras.html", "asylum.one_year_deadline.md",
+            "asylum.bars.html"} <= names and len(names) == 26
+
+
+def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(rulebook: Path) -> None:
+    page = (rulebook / "asylum.one_year_deadline.md").read_text()
+    assert "## One-year filing deadline missed" in page
+    assert "```\nasylum.filed_after_deadline\n```" in page
+    assert "**Defeated by:** [Changed circumstances, and filed within a reasonable period]" \
+           "(asylum.one_year_deadline.md#asylum.exception.changed_circumstances)" in page
+    assert "in force from 2008-12-23" in page and "- TVPRA 2008, P.L. 110-457 (Dec 23 2008)" in page
+    assert '<a id="asylum.exception.changed_circumstances"></a>' in page
+
+
+def test_parameters_page_tables_every_dated_value(rulebook: Path) -> None:
+    page = (rulebook / "parameters.md").read_text()
+    assert "| 2025-07-22 | 100 | 90 FR 34511 (July 22 2025): fees apply to filings postmarked on or after July 22 2025 |" in page
+    assert "| 2026-01-01 | 102 | 90 FR 52693 (Nov 21 2025) |" in page
+    assert "**unverified.** The brief says EOIR applied the fee immediately" in page
+
+
+def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
+    page = (rulebook / "asylum.bars.html").read_text()
+    assert "<style>" in page and not re.search(r'<(link|script)[^>]+(href|src)="https?:', page)
+    assert '<main id="main">' in page and 'lang="en"' in page and "@media print" in page
+    assert "not legal advice" in page
+    assert "19 I&amp;N Dec. 439" in (rulebook / "asylum.refugee_definition.html").read_text()
+    assert '<span class="unverified">unverified</span>' in page
