@@ -263,6 +263,31 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
     click.echo(f"wrote {len(written)} pages to {output}/")
 
 
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not in canonical layout.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
+    """Lay out rule files canonically (key order, indentation), keeping comments. Default: ./rules."""
+    from asylum_kb.fmt import format_paths
+    from ruamel.yaml import YAMLError
+
+    targets = [Path(p) for p in paths] or [Path("rules")]
+    try:
+        changed = format_paths(targets, check)
+    except YAMLError as error:
+        click.echo(f"cannot format: {error}", err=True)
+        sys.exit(EXIT_RULES)
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    for path in changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {path}")
+    if check and changed:
+        sys.exit(1)
+    if not changed:
+        click.echo("all files in canonical layout")
+
+
 @main.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),
