@@ -292,12 +292,18 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),
               help="Exit 1 if this file differs from the generated schema.")
+@click.option("--editor", is_flag=True, help="The schema of rule files for YAML language servers, not of fact documents.")
 @_common
-def schema_command(output: str | None, check_file: str | None, rules_dir: str | None, debug: bool) -> None:
-    """Print the JSON Schema of fact documents, generated from the facts catalog."""
+def schema_command(output: str | None, check_file: str | None, editor: bool, rules_dir: str | None, debug: bool) -> None:
+    """Print the JSON Schema of fact documents (generated from the facts catalog), or with --editor of rule files."""
     try:
-        kb = _load(rules_dir)
-        text = json.dumps(kb.catalog.json_schema(), indent=2, ensure_ascii=False) + "\n"
+        if editor:
+            from asylum_kb.schema_check import editor_schema
+
+            schema = editor_schema()
+        else:
+            schema = _load(rules_dir).catalog.json_schema()
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     if check_file:

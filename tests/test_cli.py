@@ -161,3 +161,31 @@ def test_every_example_evaluates_with_a_readable_explanation(example: str) -> No
     code, out, err = run("eval", str(ROOT / "examples" / example), "--explain")
     assert code == 0, err
     assert "Why asylum.eligibility = " in out and "sources: " in out and "not legal advice" in out
+
+
+def test_committed_editor_schema_is_up_to_date_and_validates_every_rule_file() -> None:
+    import jsonschema
+    from asylum_kb.yamlsource import load as load_yaml
+
+    path = ROOT / "schemas" / "rule-file.schema.json"
+    code, _, err = run("schema", "--editor", "--check", str(path))
+    assert code == 0, err
+    validator = jsonschema.Draft202012Validator(json.loads(path.read_text()))
+    for rule_file in (ROOT / "rules").rglob("*.yaml"):
+        data = load_yaml(str(rule_file), rule_file.read_text()).data
+        assert list(validator.iter_errors(data)) == [], rule_file
+    broken = {"ruleset": {"id": "x", "title": "X", "version": "1.0.0"},
+              "rules": [{"id": "a.b", "title": "Title", "kind": "bar", "whne": "x", "citations": ["Source"]}]}
+    messages = [e.message for e in validator.iter_errors(broken)]
+    assert any("whne" in m for m in messages)
+
+
+def test_examples_validate_against_the_facts_schema() -> None:
+    import jsonschema
+    from asylum_kb.yamlsource import load as load_yaml
+
+    schema = json.loads((ROOT / "schemas" / "facts.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for example in (ROOT / "examples").glob("*.yaml"):
+        assert list(validator.iter_errors(load_yaml(str(example), example.read_text()).data)) == [], example
+    assert list(validator.iter_errors({"applicant": {"locaton": "inside_us"}}))
