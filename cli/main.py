@@ -288,6 +288,53 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
         click.echo("all files in canonical layout")
 
 
+@main.command("report")
+@click.argument("facts", required=False)
+@click.option("--pack", "pack_dir", type=click.Path(exists=True, file_okay=False),
+              help="Render every fact file in this folder, with an index (needs -o FOLDER).")
+@click.option("--as-of", callback=_as_of, help="Evaluation date; overrides each case's as_of.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "both"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(), help="Output file (one case) or folder (--pack).")
+@click.option("--exercise", is_flag=True, help="Hide the answers and reasoning behind a reveal, for trainees.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False),
+              help="A folder of templates overriding the shipped ones by name (case.html.j2, index.md.j2, ...).")
+@_common
+def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, fmt: str, output: str | None,
+                   exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
+    """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
+    from asylum_kb import report
+    from asylum_kb.factsio import parse_document
+
+    if (facts is None) == (pack_dir is None):
+        raise click.UsageError("give either FACTS or --pack FOLDER")
+    if pack_dir and not output:
+        raise click.UsageError("--pack needs -o FOLDER")
+    if facts and fmt == "both":
+        raise click.UsageError("--format both works with --pack only")
+    template_dir = Path(templates) if templates else None
+    try:
+        kb = _load(rules_dir)
+        if pack_dir:
+            cases = []
+            for path in sorted(Path(pack_dir).glob("*.yaml")) + sorted(Path(pack_dir).glob("*.json")):
+                text, name = _read_facts(str(path))
+                cases.append((path.stem, parse_document(text, name)))
+            formats = report.FORMATS if fmt == "both" else (fmt,)
+            written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
+            click.echo(f"wrote {len(written)} files to {output}/")
+            return
+        text, name = _read_facts(str(facts))
+        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
+        stem = "stdin" if facts == "-" else Path(str(facts)).stem
+        page = report.render_case(kb, result, stem, fmt, exercise, template_dir)
+    except Exception as error:  # noqa: BLE001
+        _fail(error, debug)
+    if output:
+        Path(output).write_text(page, encoding="utf-8")
+    else:
+        click.echo(page, nl=False)
+
+
 @main.command("schema")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--check", "check_file", type=click.Path(exists=True, dir_okay=False),

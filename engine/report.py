@@ -1,0 +1,190 @@
+"""Case reports for training: the result, its reasoning, counterfactuals and sources, through jinja2 templates.
+
+The report's data is built here from a ``Result`` (and found counterfactuals); templates in
+templates/report/ lay it out as Markdown or self-contained HTML. A user's template folder, when
+given, overrides any of them by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import counterfactual
+from .kb import KnowledgeBase, Result
+from .values import iso
+
+FORMATS = ("md", "html")
+
+_WORDS = {
+    "eligible": "Eligible", "ineligible": "Not eligible", "undetermined": "Cannot be determined yet",
+    "met": "Met", "excepted": "Late, but an exception applies", "missed": "Missed",
+    "exempt": "Exempt (unaccompanied child)", "not_applicable": "Not applicable",
+    "affirmative": "Affirmative (USCIS asylum office)", "defensive": "Defensive (immigration court)",
+    "included": "Can be included", "not_eligible": "Cannot be included", "suspended": "Suspended",
+}
+_STATUS = {"fired": "applies", "not_fired": "does not apply", "defeated": "defeated by an exception",
+           "undetermined": "undetermined", "not_in_force": "not in force"}
+_GROUPS = [("asylum.", "Asylum"), ("withholding_of_removal.", "Other protection"), ("cat.", "Other protection"),
+           ("refugee.", "Refugee processing"), ("family.", "Family"), ("green_card.", "Family"),
+           ("work_authorization.", "Work authorization"), ("fees.", "Fees")]
+
+
+def plain(value: Any, kind: str = "") -> str:
+    """A value as a sentence fragment for readers."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value in _WORDS:
+        return _WORDS[value]
+    if isinstance(value, (int, float, Decimal)) and kind == "fee":
+        return f"${value:,}"
+    if isinstance(value, list):
+        return ", ".join(f"{item['name']}: {plain(item['value'])}" if isinstance(item, dict) else plain(item)
+                         for item in value) or "none"
+    return str(value)
+
+
+@dataclass
+class _Sources:
+    """The numbered source list: each citation once, numbered in order of first use."""
+
+    numbers: dict[str, int]
+
+    def cite(self, texts: list[str]) -> list[int]:
+        return [self.numbers.setdefault(text, len(self.numbers) + 1) for text in texts]
+
+
+def build(kb: KnowledgeBase, result: Result, name: str) -> dict[str, Any]:
+    """Everything a case report shows, as plain data for the templates."""
+    sources = _Sources({})
+    data = result.to_dict(explain=True)
+    found = counterfactual.find(kb, result)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rule in kb.determinations:
+        determination = data["determinations"][rule.id]
+        if determination["status"] == "not_in_force":
+            continue
+        group = next((title for prefix, title in _GROUPS if rule.id.startswith(prefix)), "Other")
+        groups.setdefault(group, []).append({
+            "id": rule.id, "title": rule.title, "kind": rule.kind, "value": determination["value"],
+            "text": _answer(determination, rule.kind), "status": determination["status"],
+            "facts_needed": determination["facts_needed"], "unverified": determination.get("unverified_rules", []),
+            "reasoning": _tree(data["explanations"][rule.id], kb, sources),
+            "counterfactuals": [_sentence(c, kb) for c in found.get(rule.id, [])],
+        })
+    order = list(dict.fromkeys(title for _, title in _GROUPS))
+    groups = {title: groups[title] for title in sorted(groups, key=lambda g: order.index(g) if g in order else len(order))}
+    unverified = sorted({r for items in groups.values() for d in items for r in d["unverified"]})
+    return {
+        "name": name, "as_of": result.as_of.isoformat(), "kb": kb.manifest,
+        "eras": [era.title for era in kb.eras_at(result.as_of)],
+        "facts": _facts(kb, result), "groups": groups, "facts_needed": result.facts_needed,
+        "unverified": [(rid, kb.rules[rid].title, kb.rules[rid].notes) for rid in unverified],
+        "sources": sorted(sources.numbers.items(), key=lambda item: item[1]),
+    }
+
+
+def _answer(determination: dict[str, Any], kind: str) -> str:
+    if determination["status"] == "undetermined":
+        return _WORDS["undetermined"]
+    if determination["status"] == "not_applicable":
+        return _WORDS["not_applicable"]
+    return plain(determination["value"], kind)
+
+
+def _facts(kb: KnowledgeBase, result: Result) -> list[dict[str, Any]]:
+    out = []
+    for fact, spec in kb.catalog.facts.items():
+        value = result.facts.get(fact)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            shown = "; ".join(", ".join(f"{k}: {plain(iso(v))}" for k, v in item.items()) for item in value)
+        else:
+            shown = plain(iso(value)) if fact in result.facts else "unknown"
+        out.append({"name": fact, "question": spec.question, "value": shown, "known": fact in result.facts})
+    return out
+
+
+def _tree(node: dict[str, Any], kb: KnowledgeBase, sources: _Sources) -> dict[str, Any]:
+    rule = kb.rules[node["rule"]]
+    if node.get("see_above"):
+        return {"title": rule.title, "id": rule.id, "see_above": True, "children": []}
+    value = node.get("value")
+    boolean = rule.boolean or rule.type.kind == "boolean"
+    return {
+        "title": rule.title, "id": rule.id, "kind": rule.kind, "see_above": False,
+        "status": _STATUS.get(node["status"], node["status"]) if boolean else plain(value, rule.kind),
+        "plain": rule.plain, "expression": rule.when_text or rule.value_text or "",
+        "reasons": [{"text": r["condition"], "value": plain(r["value"])} for r in node.get("reasons", [])],
+        "defeated_by": [kb.rules[d].title for d in node.get("defeated_by", [])],
+        "items": [{"label": i["label"], "value": plain(i["value"])} for i in node.get("items", [])],
+        "unverified": rule.confidence == "unverified",
+        "sources": sources.cite(node.get("citations", [])),
+        "children": [_tree(child, kb, sources) for child in node.get("because", [])
+                     if child.get("status") != "not_in_force"],
+    }
+
+
+def _sentence(change: counterfactual.Counterfactual, kb: KnowledgeBase) -> str:
+    spec = kb.catalog.facts[change.fact]
+    kind = kb.rules[change.determination].kind
+    if change.boundary:
+        condition = f"{change.fact} been {change.boundary} {plain(iso(change.becomes))}"
+    else:
+        condition = f"{change.fact} been {plain(iso(change.becomes))}"
+    return (f"Had {condition} (it is {plain(iso(change.was))}), the answer would be "
+            f"“{plain(change.value_becomes, kind)}” instead of “{plain(change.value_was, kind)}”."
+            + (f" ({spec.question})" if spec.question else ""))
+
+
+def _environment(fmt: str, templates: Path | None) -> Any:
+    from jinja2 import (
+        ChoiceLoader,
+        Environment,
+        FileSystemLoader,
+        PackageLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
+
+    loaders: list[Any] = [FileSystemLoader(str(templates))] if templates else []
+    loaders.append(PackageLoader("asylum_kb", "templates/report"))
+    env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=select_autoescape(["html.j2"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["page"] = lambda name: f"{name}.{fmt}"
+    return env
+
+
+def render_case(kb: KnowledgeBase, result: Result, name: str, fmt: str, exercise: bool = False,
+                templates: Path | None = None) -> str:
+    return str(_environment(fmt, templates).get_template(f"case.{fmt}.j2").render(
+        report=build(kb, result, name), exercise=exercise, fmt=fmt))
+
+
+def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], output: Path, formats: tuple[str, ...],
+                as_of: date | None = None, exercise: bool = False, templates: Path | None = None) -> list[Path]:
+    """One page per case and an index, in each format; returns the files written."""
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    results = [(name, kb.evaluate(facts, as_of=as_of, source=name)) for name, facts in cases]
+    for fmt in formats:
+        env = _environment(fmt, templates)
+        entries = []
+        for name, result in results:
+            report = build(kb, result, name)
+            path = output / f"{name}.{fmt}"
+            path.write_text(env.get_template(f"case.{fmt}.j2").render(report=report, exercise=exercise, fmt=fmt),
+                            encoding="utf-8")
+            written.append(path)
+            headline = next((d["text"] for items in report["groups"].values() for d in items
+                             if d["id"] == "asylum.eligibility"), "")
+            entries.append({"name": name, "as_of": report["as_of"], "headline": headline})
+        index = output / f"index.{fmt}"
+        index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise),
+                         encoding="utf-8")
+        written.append(index)
+    return written
