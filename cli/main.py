@@ -22,7 +22,7 @@ MAX_INPUT_BYTES = 5_000_000
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(error: Exception, debug: bool) -> None:
+def _fail(error: Exception, debug: bool) -> NoReturn:
     from asylum_kb import AsylumKbError
 
     if debug:
@@ -120,16 +120,12 @@ def _load(rules_dir: str | None) -> Any:
     return load_cached(rules_dir)
 
 
-@main.command("validate")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
-    """Load DIRECTORY (default: the shipped rules): schema, expressions, types, references, cycles."""
+def _load_checked(directory: str | None, fmt: str, debug: bool) -> Any:
+    """Load a rules folder from its files (no cache); load errors are printed in the requested format."""
     import asylum_kb
 
     try:
-        kb = asylum_kb.load(directory)
+        return asylum_kb.load(directory)
     except asylum_kb.RulesError as error:
         if fmt == "json":
             click.echo(json.dumps([d.as_dict() for d in error.diagnostics], indent=2))
@@ -137,6 +133,15 @@ def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
         _fail(error, debug)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
+
+
+@main.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+def validate_command(directory: str | None, fmt: str, debug: bool) -> None:
+    """Load DIRECTORY (default: the shipped rules): schema, expressions, types, references, cycles."""
+    kb = _load_checked(directory, fmt, debug)
     summary = {"rules": len(kb.rules), "rulesets": len(kb.rulesets), "parameters": len(kb.parameters),
                "eras": len(kb.eras), "facts": len(kb.catalog.facts), "version": kb.manifest.version}
     if fmt == "json":
@@ -155,18 +160,9 @@ def lint_command(directory: str | None, fmt: str, debug: bool) -> None:
 
     Exit code 1 when there are errors; warnings alone exit 0.
     """
-    import asylum_kb
     from asylum_kb.lint import lint
 
-    try:
-        kb = asylum_kb.load(directory)
-    except asylum_kb.RulesError as error:
-        if fmt == "json":
-            click.echo(json.dumps([d.as_dict() for d in error.diagnostics], indent=2))
-            sys.exit(EXIT_RULES)
-        _fail(error, debug)
-    except Exception as error:  # noqa: BLE001
-        _fail(error, debug)
+    kb = _load_checked(directory, fmt, debug)
     findings = lint(kb)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
