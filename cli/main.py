@@ -15,7 +15,6 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-EXIT_FACTS = 3
 EXIT_RULES = 4
 MAX_INPUT_BYTES = 5_000_000
 
@@ -370,7 +369,8 @@ def facts_command(rules_dir: str | None, debug: bool) -> None:
         _fail(error, debug)
     for name, spec in kb.catalog.facts.items():
         kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
-        click.echo(f"{name}: {kind}\n    {spec.question}")
+        source = f"\n    source: {spec.citation}" if spec.citation else ""
+        click.echo(f"{name}: {kind}\n    {spec.question}{source}")
 
 
 if __name__ == "__main__":

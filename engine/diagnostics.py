@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class Diagnostic:
     position: Position | None = None
     rule_id: str | None = None
     hint: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
     def location(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import checker, codegen, parser, runtime
 from . import types as t
-from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, text_positions
+from .diagnostics import ExpressionError, RulesError, expression_diagnostic, text_positions
 
 
 @dataclass
@@ -80,6 +80,3 @@ def compile_expression(
     program = codegen.compile_rules([plan], {name: p[1] for name, p in params.items()})
     return CompiledExpression(text, checked, program)
 
-
-def diagnostics_of(error: RulesError) -> list[Diagnostic]:
-    return list(error.diagnostics)
