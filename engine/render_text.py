@@ -38,7 +38,10 @@ def render(result: Result, explain: bool = False) -> str:
     width = max(len(rule_id) for rule_id in data["determinations"])
     for rule_id, determination in data["determinations"].items():
         flag = "  [unverified rule involved]" if determination.get("unverified_rules") else ""
-        lines.append(f"  {rule_id:<{width}}  {_value(determination['value'])}{flag}")
+        shown = _value(determination["value"])
+        if determination["value"] is None:
+            shown = determination["status"].replace("_", " ")  # undetermined, not applicable, not in force
+        lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
     if data["facts_needed"]:
         lines += ["", "Facts still needed (most decisive first):"]
         lines += [f"  - {fact}" for fact in data["facts_needed"]]
