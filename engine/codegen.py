@@ -184,6 +184,9 @@ class _Fast:
         binding = self.checked.bindings[id(node)]
         if binding.kind == "var" and binding.field:
             return f"{_var(binding.target)}[{binding.field!r}]"
+        if binding.kind == "fact":
+            # Read where used: a fact that only a branch not taken needs may be missing without a fallback.
+            return f"F[{binding.target!r}]"
         return self.atom(binding)
 
     def e_Lookup(self, node: s.Lookup) -> str:
@@ -236,7 +239,14 @@ class _Fast:
 
     def e_Call(self, node: s.Call) -> str:
         name = "len" if node.function == "length" else f"_fn_{node.function}"
-        return f"{name}(" + ", ".join(self.emit(a) for a in node.args) + ")"
+        return f"{name}(" + ", ".join(self._argument(node.function, a) for a in node.args) + ")"
+
+    def _argument(self, function: str, arg: s.Expr) -> str:
+        """Functions that look at unknowns themselves (is_known, coalesce) read a missing fact as None."""
+        binding = self.checked.bindings.get(id(arg))
+        if not functions.FUNCTIONS[function].strict and binding is not None and binding.kind == "fact":
+            return f"F.get({binding.target!r})"
+        return self.emit(arg)
 
 
 def _atom(names: _Names, binding: Binding) -> str:
@@ -397,8 +407,9 @@ class _ProgramWriter:
         fast_body = self._fast_rules()
         traced_body = self._traced_rules()
         outputs = "{" + ", ".join(f"{p.id!r}: {self.names.derived[p.id]}" for p in self.plans) + "}"
-        # Facts and parameters are bound once at the top, after all rules have named what they read.
-        fast_prologue = [f"    {x} = F[{name!r}]" for name, x in self.names.facts.items()]
+        # Parameters (and, on the three-valued path, facts) are bound once at the top, after all rules
+        # have named what they read.
+        fast_prologue = []
         if self.names.params:
             fast_prologue.append(f"    {', '.join(self.names.params.values())}, = _PARAMS_AT(as_of)")
         traced_prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
