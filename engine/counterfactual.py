@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import FactSpec
-from .kb import KnowledgeBase, Result, _enum_or_value
+from .kb import KnowledgeBase, Result, reported_value
 from .values import iso
 
 SEARCH_DAYS = 366 * 10
@@ -71,13 +71,8 @@ def find(kb: KnowledgeBase, result: Result, limit: int = 3) -> dict[str, list[Co
 
 def _value_with(kb: KnowledgeBase, result: Result, rule_id: str, name: str, value: Any) -> Any:
     facts = {**result.facts, name: value}
-    values = kb.values(facts, result.as_of)
-    rule = kb.rules[rule_id]
-    raw = values.get(rule_id)
-    if rule.for_each:
-        labels = [label for label, _ in result.outcome(rule_id).items]
-        return None if raw is None else [{"name": label, "value": _enum_or_value(rule, v)} for label, v in zip(labels, raw)]
-    return _enum_or_value(rule, raw)
+    labels = [label for label, _ in result.outcome(rule_id).items]
+    return reported_value(kb.rules[rule_id], kb.values(facts, result.as_of).get(rule_id), labels)
 
 
 def _changes(kb: KnowledgeBase, result: Result, rule_id: str, spec: FactSpec, current: Any) -> list[Counterfactual]:

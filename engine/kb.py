@@ -144,11 +144,16 @@ class Result:
 def _reported(outcome: RuleOutcome) -> Any:
     if outcome.status == "not_in_force":
         return None
-    if outcome.rule.for_each:
-        if outcome.value is None:
+    return reported_value(outcome.rule, outcome.value, [label for label, _ in outcome.items])
+
+
+def reported_value(rule: Rule, raw: Any, labels: list[Any]) -> Any:
+    """A rule's computed value as results report it; per-item rules pair each value with its item's label."""
+    if rule.for_each:
+        if raw is None:
             return None  # the list itself is unknown
-        return [{"name": label, "value": _enum_or_value(o.rule, o.value)} for label, o in outcome.items]
-    return _enum_or_value(outcome.rule, outcome.value)
+        return [{"name": label, "value": _enum_or_value(rule, v)} for label, v in zip(labels, raw)]
+    return _enum_or_value(rule, raw)
 
 
 def _enum_or_value(rule: Rule, value: Any) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
 from .kb import KnowledgeBase, Result
-from .values import iso_date
+from .values import iso, iso_date
 from .yamlsource import load as load_yaml
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
@@ -132,7 +132,7 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
         if rule_id not in kb.rules:
             failures.append(f"{rule_id}: no such rule")
             continue
-        actual = result.value(rule_id) if kb.rules[rule_id].determination else _plain(result.outcome(rule_id).value)
+        actual = result.value(rule_id) if kb.rules[rule_id].determination else iso(result.outcome(rule_id).value)
         if actual != expected:
             failures.append(f"{rule_id}: expected {expected!r}, got {actual!r}"
                             + _why(result.outcome(rule_id).facts_needed))
@@ -148,12 +148,6 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
     if missing:
         failures.append(f"facts_needed: expected {missing} among {result.facts_needed}")
     return Outcome(scenario, failures, result)
-
-
-def _plain(value: Any) -> Any:
-    from .values import iso
-
-    return iso(value)
 
 
 def _why(needed: list[str]) -> str:
