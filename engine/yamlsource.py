@@ -129,17 +129,26 @@ def _too_deep(text: str) -> bool:
     The event parser keeps its own stack, while composing nodes recurses (in C, with libyaml),
     so the depth is checked before anything is composed. Syntax errors are left to the loader.
     """
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_NESTING_DEPTH:
-                    return True
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        return _deeper_than_limit(yaml.parse(text, Loader=_Loader))
     except yaml.YAMLError:
-        return False
+        # libyaml may stop on its own depth limit while scanning ahead; the pure-Python parser
+        # has none, so it tells a deep document from a syntax error (only on this error path).
+        try:
+            return _deeper_than_limit(yaml.parse(text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            return False
+
+
+def _deeper_than_limit(events: Any) -> bool:
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                return True
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     return False
 
 
