@@ -373,5 +373,13 @@ def facts_command(rules_dir: str | None, debug: bool) -> None:
         click.echo(f"{name}: {kind}\n    {spec.question}{source}")
 
 
+def _register_population_commands() -> None:
+    from .impact import register
+
+    register(main)
+
+
+_register_population_commands()
+
 if __name__ == "__main__":
     main()
