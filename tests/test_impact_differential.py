@@ -1,0 +1,91 @@
+"""Differential tests: the SQL backends give the row engine's value for every case and every determination."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import asylum_kb
+import pytest
+
+pytest.importorskip("duckdb", reason="the impact extra (duckdb, pyarrow) is not installed")
+pytest.importorskip("pyarrow", reason="the impact extra (duckdb, pyarrow) is not installed")
+
+from asylum_kb.impact.run import Variant, run_duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from impact_population import backend_answers, boundary_dates, cases, row_engine_answers, write_parquet
+
+KB = asylum_kb.load()
+DATES = boundary_dates(KB)
+AS_OF = st.sampled_from([d for d in DATES if date(2015, 1, 1) <= d <= date(2027, 12, 31)]) | st.dates(
+    date(2015, 1, 1), date(2027, 12, 31))
+
+
+def compare(kb: asylum_kb.KnowledgeBase, population: list[dict[str, Any]], dates: list[date],
+            got: list[list[dict[str, Any]]]) -> None:
+    assert len(got) == len(population)
+    for number, (flat, answers) in enumerate(zip(population, got)):
+        for day, answer in zip(dates, answers):
+            expected = row_engine_answers(kb, flat, day)
+            differences = {k: (answer[k], v) for k, v in expected.items() if answer[k] != v}
+            assert not differences, f"case {number} as of {day}: {differences}\nfacts: {flat}"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(population=st.lists(cases(KB, DATES), min_size=1, max_size=20), first=AS_OF, second=AS_OF)
+def test_duckdb_matches_row_engine_on_every_case_and_determination(population: list[dict[str, Any]], first: date,
+                                                                   second: date) -> None:
+    with TemporaryDirectory() as folder:
+        source = write_parquet(KB, population, Path(folder) / "population.parquet")
+        output = Path(folder) / "results.parquet"
+        run_duckdb([Variant(KB, first, "a"), Variant(KB, second, "b")], str(source), str(output), sample=0)
+        compare(KB, population, [first, second], backend_answers(KB, output, 2))
+
+
+def test_duckdb_matches_row_engine_on_the_examples(tmp_path: Path) -> None:
+    import yaml
+
+    population = []
+    for path in sorted(Path(__file__).parent.parent.joinpath("examples").glob("*.yaml")):
+        flat, _ = KB.catalog.validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        population.append(flat)
+    source = write_parquet(KB, population, tmp_path / "examples.parquet")
+    dates = [date(2023, 5, 11), date(2025, 7, 4), date(2026, 3, 1)]
+    for day in dates:
+        output = tmp_path / f"out-{day}.parquet"
+        run_duckdb([Variant(KB, day, str(day))], str(source), str(output), sample=0)
+        compare(KB, population, [day], backend_answers(KB, output, 1))
+
+
+def calendar_edge_cases() -> list[dict[str, Any]]:
+    """Leap-day birthdays and arrivals against filings on the days around their anniversaries."""
+    population = []
+    for filed in (date(2025, 2, 27), date(2025, 2, 28), date(2025, 3, 1), date(2024, 2, 28), date(2024, 2, 29)):
+        population.append({
+            "applicant.location": "inside_us", "applicant.last_arrival_date": date(2024, 2, 29),
+            "application.filing_date": filed, "application.status": "pending",
+            "family.children": [{"name": "leap", "date_of_birth": date(2004, 2, 29), "married": False},
+                                {"name": "day after", "date_of_birth": date(2004, 3, 1), "married": False},
+                                {"date_of_birth": date(2003, 2, 28)}, None],
+        })
+    return population
+
+
+def test_duckdb_keeps_the_calendar_rules_on_leap_days(tmp_path: Path) -> None:
+    population = calendar_edge_cases()
+    source = write_parquet(KB, population, tmp_path / "leap.parquet")
+    output = tmp_path / "out.parquet"
+    run_duckdb([Variant(KB, date(2025, 9, 15), "a"), Variant(KB, date(2026, 3, 1), "b")], str(source), str(output),
+               sample=0)
+    got = backend_answers(KB, output, 2)
+    compare(KB, population, [date(2025, 9, 15), date(2026, 3, 1)], got)
+    # Filed 2025-02-28, one year after arriving 2024-02-29: the deadline is 2025-02-28, so it is met;
+    # a child born 2004-02-29 turns 21 on 2025-02-28 and can no longer be included.
+    assert got[1][0]["asylum.filing_deadline_date"] == "2025-02-28"
+    assert got[1][0]["asylum.one_year_deadline"] == "met"
+    assert got[1][0]["family.derivative_children"][0] == {"name": "leap", "value": "not_eligible"}
+    assert got[0][0]["family.derivative_children"][0] == {"name": "leap", "value": "included"}
+    assert [item["name"] for item in got[0][0]["family.derivative_children"]] == ["leap", "day after", "#3", "#4"]
