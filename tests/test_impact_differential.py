@@ -34,7 +34,7 @@ def compare(kb: asylum_kb.KnowledgeBase, population: list[dict[str, Any]], dates
             assert not differences, f"case {number} as of {day}: {differences}\nfacts: {flat}"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(population=st.lists(cases(KB, DATES), min_size=1, max_size=20), first=AS_OF, second=AS_OF)
 def test_duckdb_matches_row_engine_on_every_case_and_determination(population: list[dict[str, Any]], first: date,
                                                                    second: date) -> None:

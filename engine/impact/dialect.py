@@ -63,6 +63,18 @@ class Dialect:
     def month(self, day: str) -> str:
         return f"month({day})"
 
+    def pick(self, condition: str, then: str, otherwise: str) -> str:
+        """``then`` if the condition holds, ``otherwise`` if not, unknown if it is unknown.
+
+        DuckDB: index a pair by the condition (NULL picks nothing), which reads the condition once even inside
+        a lambda, where it cannot be a column of its own.
+        """
+        return f"list_extract([{otherwise}, {then}], CAST({condition} AS INTEGER) + 1)"
+
+    def truncate(self, number: str) -> str:
+        """Drop the fraction, towards zero."""
+        return f"trunc({number})"
+
     def day(self, day: str) -> str:
         return f"dayofmonth({day})"
 
@@ -152,6 +164,13 @@ class SparkDialect(Dialect):
 
     def text_type(self) -> str:
         return "STRING"
+
+    def pick(self, condition: str, then: str, otherwise: str) -> str:
+        # element_at with a NULL index does not give NULL on Spark 4; a plain CASE does what we mean.
+        return f"(CASE WHEN {condition} THEN {then} WHEN NOT {condition} THEN {otherwise} END)"
+
+    def truncate(self, number: str) -> str:
+        return f"CAST({number} AS BIGINT)"
 
     def bit(self, flag: str, position: int) -> str:
         return f"shiftleft({flag}, {position})"

@@ -323,7 +323,7 @@ def run_duckdb(variants: list[Variant], population: str, output: str | None = No
         if output:
             _write_results(con, run, output)
         sample_rows = _sample(con, sample)
-    except duckdb.Error as exc:
+    except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as exc:
         raise population_error(exc, population) from None
     result = run.summarise(transitions, applied, sample_rows, "duckdb")
     result.seconds = time.perf_counter() - started

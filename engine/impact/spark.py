@@ -22,7 +22,10 @@ def session(master: str = "local[*]") -> Any:
     spark = (SparkSession.builder.master(master).appName("asylum-kb impact")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "8")
+             .config("spark.sql.ansi.enabled", "true")
+             .config("spark.log.level", "FATAL")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     return spark

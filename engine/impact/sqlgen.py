@@ -260,7 +260,7 @@ class _Expressions:
         anniversary = f"(CASE WHEN {start_md} = 229 AND NOT {leap} THEN 228 ELSE {start_md} END)"
         end_number = f"({end_year} * 10000 + {d.month(end)} * 100 + {d.day(end)})"
         start_number = f"({d.year(start)} * 10000 + {anniversary})"
-        return f"CAST(trunc(({end_number} - {start_number}) / 10000.0) AS {d.double()})"
+        return f"CAST({d.truncate(f'(({end_number} - {start_number}) / 10000.0)')} AS {d.double()})"
 
 
 def choose(condition: str, then: str, otherwise: str, dialect: Dialect | None = None) -> str:
@@ -268,10 +268,8 @@ def choose(condition: str, then: str, otherwise: str, dialect: Dialect | None = 
     if then == otherwise:
         return then
     if _LITERAL.fullmatch(then) and _LITERAL.fullmatch(otherwise) and dialect is not None:
-        # Two different constants never agree, so an unknown condition gives unknown: pick from a pair by the
-        # condition (NULL picks nothing), which reads the condition once even inside a lambda.
-        pair = f"[{otherwise}, {then}]" if dialect.name == "duckdb" else f"array({otherwise}, {then})"
-        return dialect.element(pair, f"CAST({condition} AS INTEGER)" + (" + 1" if dialect.name == "duckdb" else ""))
+        # Two different constants never agree, so an unknown condition gives unknown.
+        return dialect.pick(condition, then, otherwise)
     return (f"(CASE WHEN {condition} THEN {then} WHEN NOT {condition} THEN {otherwise} "
             f"WHEN {then} = {otherwise} THEN {then} END)")
 
