@@ -6,6 +6,7 @@ PyYAML errors are translated here, once, into diagnostics with file:line:column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +180,7 @@ def _shape_of(events: Any) -> tuple[str, Any] | None:
 
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
@@ -221,4 +223,7 @@ def _index(root: yaml.Node, source: SourceFile) -> bool:
             stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
         elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_DIGITS:
             refuse(node, f"number has more than {MAX_NUMBER_DIGITS} characters", "no fact or parameter needs one this long")
+        elif _SURROGATE.search(node.value):
+            refuse(node, "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
+                   "escape characters outside the BMP as \\U0001F600, or write them as they are")
     return constructible
