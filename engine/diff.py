@@ -63,8 +63,10 @@ def compare(a: Side, b: Side, cases: list[Case]) -> dict[str, Any]:
         out["timeline"] = ruleset_diff.compare_timelines(a.kb, b.kb)
         out["change_dates"] = ruleset_diff.change_dates(out["timeline"])
         fixed = a.as_of or b.as_of
-        out["cases"] = _cases_on_dates(a.kb, b.kb, cases, [fixed] if fixed else
-                                       [date.fromisoformat(d) for d in out["change_dates"]])
+        if fixed:
+            out["cases"] = _cases_on_dates(a.kb, b.kb, cases, [fixed], own_dates=False)
+        else:
+            out["cases"] = _cases_on_dates(a.kb, b.kb, cases, [date.fromisoformat(d) for d in out["change_dates"]])
     else:
         out["mode"] = "dates"
         eras_a = [e.id for e in a.kb.eras_at(_day(a))]
@@ -125,11 +127,12 @@ def _cases(a: Side, b: Side, cases: list[Case]) -> list[dict[str, Any]]:
     return out
 
 
-def _cases_on_dates(kb_a: KnowledgeBase, kb_b: KnowledgeBase, cases: list[Case], dates: list[date]) -> list[dict[str, Any]]:
-    """Each case on both sides at its own as-of date and at every given date: where do the answers part?"""
+def _cases_on_dates(kb_a: KnowledgeBase, kb_b: KnowledgeBase, cases: list[Case], dates: list[date],
+                    own_dates: bool = True) -> list[dict[str, Any]]:
+    """Each case on both sides at every given date (and its own as-of date): where do the answers part?"""
     out = []
     for case in cases:
-        days = sorted({*dates, case.as_of or date.today()})
+        days = sorted({*dates, case.as_of or date.today()} if own_dates else set(dates))
         found = [{"as_of": day.isoformat(), "changes": changes} for day in days
                  if (changes := _changes(kb_a, kb_b, case, day, day))]
         if found:

@@ -180,3 +180,17 @@ def test_cases_change_only_from_the_date_a_new_rule_takes_effect(tmp_path: Path)
 def test_diff_needs_two_sides() -> None:
     code, out = run("diff", "--as-of", "2025-01-01")
     assert code == 2 and "give --as-of twice" in out
+
+
+def test_one_as_of_date_evaluates_the_cases_on_that_date_only(tmp_path: Path) -> None:
+    old = write_kb(tmp_path / "old")
+    new = write_kb(tmp_path / "new", **{"parameters.yaml": PARAMETERS.replace("value: 100", "value: 120")})
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2025-09-01\nperson: {location: inside, arrived: 2025-01-01, filed: 2025-08-01, "
+                    "persecutor: false, excused: false, age: 30}\n")
+    code, out = run("diff", "--rules", str(old), "--rules", str(new), "--as-of", "2026-02-01", "--scenarios",
+                    str(case), "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["a"]["as_of"] == report["b"]["as_of"] == "2026-02-01"
+    assert [d["as_of"] for d in report["cases"][0]["dates"]] == ["2026-02-01"]
+    assert report["timeline"]["parameters"][0]["effective"] == "2025-07-22"  # the timeline is whole all the same
