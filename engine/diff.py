@@ -211,7 +211,13 @@ def _timeline_entry(entry: dict[str, Any], name: str) -> list[str]:
     if change == "value":
         return [f"  {name} {since}: {_dated(entry['a'], entry['a_from'])} → {_dated(entry['b'], entry['b_from'])}"]
     head = f"  {name}: {change}, {since}" if change != "value sources" else f"  {name} {since}: sources of the value {entry['b']}"
-    return [head, *_field_lines(entry.get("fields", {}), "      ")]
+    lines = [head, *_field_lines(entry.get("fields", {}), "      ")]
+    if entry.get("values"):  # a parameter added or removed: its whole history
+        lines.append("      values: " + "; ".join(_dated(v["value"], v["from"]) for v in entry["values"]))
+    era = entry.get("b") if change == "added" else entry.get("a") if change == "removed" else None
+    if isinstance(era, dict):  # an era added or removed: its bounds
+        lines.append(f"      {era['title']}: from {era['from']}" + (f" to {era['to']}" if era["to"] else ""))
+    return lines
 
 
 def _field_lines(fields: dict[str, dict[str, Any]], indent: str) -> list[str]:

@@ -223,8 +223,8 @@ def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], outp
             path.write_text(env.get_template(f"case.{fmt}.j2").render(report=report, exercise=exercise, fmt=fmt),
                             encoding="utf-8")
             written.append(path)
-            headline = next((d["text"] for items in report["groups"].values() for d in items
-                             if d["id"] == "asylum.eligibility"), "")
+            headline = next((d["text"] + (f": {d['reason']}" if d["reason"] else "")
+                             for d in report["summary"] + report["other"] if d["id"] == "asylum.eligibility"), "")
             entries.append({"name": name, "as_of": report["as_of"], "headline": headline})
         index = output / f"index.{fmt}"
         index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise),

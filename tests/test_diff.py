@@ -194,3 +194,20 @@ def test_one_as_of_date_evaluates_the_cases_on_that_date_only(tmp_path: Path) ->
     assert code == 0 and report["a"]["as_of"] == report["b"]["as_of"] == "2026-02-01"
     assert [d["as_of"] for d in report["cases"][0]["dates"]] == ["2026-02-01"]
     assert report["timeline"]["parameters"][0]["effective"] == "2025-07-22"  # the timeline is whole all the same
+
+
+def test_an_added_parameter_and_era_are_shown_whole(tmp_path: Path) -> None:
+    old = write_kb(tmp_path / "old")
+    new = write_kb(tmp_path / "new", **{
+        "parameters.yaml": PARAMETERS + "  - id: fee.extra\n    title: Extra fee\n    type: money\n    citations: [\"Law C\"]\n"
+                                        "    values:\n      - {from: 2026-01-01, value: 5, citations: [\"Law C\"]}\n"
+                                        "      - {from: 2027-01-01, value: 7, citations: [\"Law D\"]}\n",
+        "eras.yaml": ERAS.replace("        from: 2025-07-22\n        citations: [\"Law B\"]\n",
+                                  "        from: 2025-07-22\n        to: 2027-01-01\n        citations: [\"Law B\"]\n"
+                                  "      - id: fees.later\n        title: Later fee\n        from: 2027-01-01\n"
+                                  "        citations: [\"Law D\"]\n")})
+    code, out = run("diff", "--rules", str(old), "--rules", str(new), "--exit-code")
+    assert code == 1
+    assert "  fee.extra: added, from 2026-01-01\n      values: 5 (from 2026-01-01); 7 (from 2027-01-01)\n" in out
+    assert "  fees.later: added, from 2027-01-01\n      Later fee: from 2027-01-01\n" in out
+    assert "  fees.paid: changed, from 2027-01-01\n      to: (none) → 2027-01-01\n" in out
