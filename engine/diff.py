@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from . import ruleset_diff
+from .diagnostics import FactsError
 from .kb import KnowledgeBase
 from .model import Rule
 from .scenarios import collect, load_file
 from .values import iso
 from .yamlsource import load as load_yaml
+
+FACTS_ACCEPTED = "(the case's facts)"  # the pseudo-determination of a case one side accepts and the other rejects
 
 
 @dataclass
@@ -142,11 +145,23 @@ def _cases_on_dates(kb_a: KnowledgeBase, kb_b: KnowledgeBase, cases: list[Case],
 
 def _changes(kb_a: KnowledgeBase, kb_b: KnowledgeBase, case: Case, day_a: date | None,
              day_b: date | None) -> list[dict[str, Any]]:
-    result_a = kb_a.evaluate(case.facts, as_of=day_a, source=case.name)
-    result_b = kb_b.evaluate(case.facts, as_of=day_b, source=case.name)
+    try:
+        result_a = kb_a.evaluate(case.facts, as_of=day_a, source=case.name)
+    except FactsError as error:
+        kb_b.evaluate(case.facts, as_of=day_b, source=case.name)  # bad on both sides: the case itself is wrong
+        return [{"determination": FACTS_ACCEPTED, "a": _rejected(error), "b": "accepted"}]
+    try:
+        result_b = kb_b.evaluate(case.facts, as_of=day_b, source=case.name)
+    except FactsError as error:  # B removed or retyped a fact the case gives
+        return [{"determination": FACTS_ACCEPTED, "a": "accepted", "b": _rejected(error)}]
     ids = [r.id for r in kb_b.determinations if r.id in kb_a.rules and kb_a.rules[r.id].determination]
     return [{"determination": rid, "a": result_a.value(rid), "b": result_b.value(rid)}
             for rid in ids if result_a.value(rid) != result_b.value(rid)]
+
+
+def _rejected(error: FactsError) -> str:
+    first = error.diagnostics[0]
+    return f"rejected: {first.code} {first.message}"
 
 
 def render(report: dict[str, Any]) -> str:

@@ -211,3 +211,21 @@ def test_an_added_parameter_and_era_are_shown_whole(tmp_path: Path) -> None:
     assert "  fee.extra: added, from 2026-01-01\n      values: 5 (from 2026-01-01); 7 (from 2027-01-01)\n" in out
     assert "  fees.later: added, from 2027-01-01\n      Later fee: from 2027-01-01\n" in out
     assert "  fees.paid: changed, from 2027-01-01\n      to: (none) → 2027-01-01\n" in out
+
+
+def test_a_case_rejected_by_one_side_is_a_change_not_a_crash(tmp_path: Path) -> None:
+    old = write_kb(tmp_path / "old")
+    new = write_kb(tmp_path / "new", **{
+        "facts.yaml": FACTS.replace("  person.excused:\n    type: boolean\n    question: Is the delay excused?\n", ""),
+        "rules.yaml": RULES.replace("    when: person.excused\n", "    when: person.age < 18\n")})
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2025-09-01\nperson: {location: inside, arrived: 2025-01-01, filed: 2025-08-01, "
+                    "persecutor: false, excused: false, age: 30}\n")
+    code, out = run("diff", "--rules", str(old), "--rules", str(new), "--scenarios", str(case), "--format", "json")
+    assert code == 0
+    [change] = json.loads(out)["cases"][0]["dates"][0]["changes"]
+    assert change["determination"] == "(the case's facts)" and change["a"] == "accepted"
+    assert change["b"].startswith("rejected: F300") and "person.excused" in change["b"]
+    # a case that neither side accepts is the user's error, with the facts exit code
+    case.write_text("person: {location: mars}\n")
+    assert run("diff", "--rules", str(old), "--rules", str(new), "--scenarios", str(case))[0] == 3
