@@ -189,3 +189,17 @@ def test_examples_validate_against_the_facts_schema() -> None:
     for example in (ROOT / "examples").glob("*.yaml"):
         assert list(validator.iter_errors(load_yaml(str(example), example.read_text()).data)) == [], example
     assert list(validator.iter_errors({"applicant": {"locaton": "inside_us"}}))
+
+
+@pytest.mark.parametrize("args", [
+    ("report", EXAMPLE, "-o", "{missing}/page.html"),
+    ("report", "--pack", str(ROOT / "examples"), "-o", "{file}/pack"),
+    ("schema", "-o", "{missing}/facts.schema.json"),
+    ("docs", "-o", "{file}/book"),
+], ids=["report", "report-pack", "schema", "docs"])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "a-file").write_text("")
+    paths = {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a-file")}
+    code, _, err = run(*(arg.format(**paths) for arg in args))
+    assert code == 2
+    assert str(tmp_path) in err and "Traceback" not in err and "internal error" not in err
