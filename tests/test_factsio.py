@@ -68,4 +68,4 @@ def test_ordinary_json_numbers_stay_exact() -> None:
     from decimal import Decimal
 
     assert parse_document('{"a": 1.5e3, "b": -0.25, "c": [12, 1e2]}') == {
-        "a": Decimal("1500"), "b": Decimal("-0.25"), "c": [12, Decimal("100")]}
+        "a": Decimal(1500), "b": Decimal("-0.25"), "c": [12, Decimal(100)]}
