@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError
+from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError, UnknownRuleError
 from .kb import KnowledgeBase, Result
 
-__all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "load"]
+__all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "UnknownRuleError", "load"]
 
 
 def load(rules_dir: str | Path | None = None) -> KnowledgeBase:

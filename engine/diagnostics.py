@@ -28,6 +28,7 @@ class Diagnostic:
     position: Position | None = None
     rule_id: str | None = None
     hint: str | None = None
+    path: str | None = None  # a fact document's field (``family.children[0].born``), to locate it in the file
 
     @property
     def location(self) -> str:
@@ -85,6 +86,17 @@ class FactsError(AsylumKbError):
     """A fact document is malformed, names an unknown fact or gives a value of the wrong type."""
 
     exit_code = 3
+
+
+class UnknownRuleError(KeyError):
+    """A rule or determination id the knowledge base does not have (a ``KeyError``, with close matches)."""
+
+    def __init__(self, rule_id: str, hint: str | None = None):
+        super().__init__(rule_id)
+        self.rule_id, self.hint = rule_id, hint
+
+    def __str__(self) -> str:
+        return f"no rule or determination '{self.rule_id}'" + (f": {self.hint}" if self.hint else "")
 
 
 class ExpressionError(Exception):
