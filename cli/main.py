@@ -7,6 +7,7 @@ Exit codes: 0 done · 1 scenario failures or internal error · 2 usage error ·
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -24,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _fail(error: Exception, debug: bool) -> NoReturn:
     from asylum_kb import AsylumKbError
 
+    if isinstance(error, BrokenPipeError):
+        _closed_pipe()
     if debug:
         raise error
     if isinstance(error, AsylumKbError):
@@ -31,6 +34,23 @@ def _fail(error: Exception, debug: bool) -> NoReturn:
         sys.exit(error.exit_code)
     click.echo(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
     sys.exit(1)
+
+
+def _closed_pipe() -> NoReturn:
+    """The reader of our output went away (``| head``): what it read was written, so stop quietly with 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
+    sys.exit(0)
+
+
+class _Cli(click.Group):
+    """The command group; a closed output pipe ends any command quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _closed_pipe()
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -67,7 +87,7 @@ def _common(function: F) -> F:
     return click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")(function)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asylum-kb")
 def main() -> None:
     """asylum-kb: U.S. asylum and refugee policy as rules, evaluated and explained.
@@ -79,26 +99,63 @@ def main() -> None:
 @main.command("eval")
 @click.argument("facts", type=str)
 @click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default=None,
+              help="Default: text for one case; json for a batch (one result line per case; text: a block per case).")
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for a batch (default: all cores).")
 @_common
-def eval_command(facts: str, as_of: date | None, fmt: str, explain: bool, rules_dir: str | None,
+def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool, jobs: int | None, rules_dir: str | None,
                  debug: bool) -> None:
-    """Evaluate FACTS (a YAML or JSON file, '-' for stdin, or a .jsonl file of one case per line)."""
+    """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
+    or a folder of fact files (one result per case, in input order).
+    """
+    batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
+    if batch and fmt == "yaml":
+        raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
-        from asylum_kb.factsio import parse_document, parse_lines
-
         kb = _load(rules_dir)
-        text, name = _read_facts(facts)
-        if facts.endswith(".jsonl"):
-            for line_no, document in parse_lines(text, name):
-                result = kb.evaluate(document, as_of=as_of, source=f"{name}:{line_no}")
-                click.echo(json.dumps(result.to_dict(explain=explain), ensure_ascii=False))
+        if batch:
+            _eval_batch(kb, Path(facts), fmt or "json", explain, as_of, jobs or os.cpu_count() or 1)
             return
-        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
-        click.echo(_format(result, fmt, explain), nl=False)
+        from asylum_kb import FactsError
+        from asylum_kb.factsio import located, read_document
+
+        text, name = _read_facts(facts)
+        document = read_document(text, name)
+        try:
+            result = kb.evaluate(document.data, as_of=as_of, source=name)
+        except FactsError as error:
+            raise located(error, document) from None
+        click.echo(_format(result, fmt or "text", explain), nl=False)
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
         _fail(error, debug)
+
+
+def _eval_batch(kb: Any, path: Path, fmt: str, explain: bool, as_of: date | None, jobs: int) -> None:
+    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on (exit 3 if any failed)."""
+    from asylum_kb import FactsError, batch
+    from asylum_kb.cli.progress import Progress
+
+    cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
+    progress = Progress(sys.stderr, batch.input_size(path))
+    total = failed = 0
+    out = sys.stdout
+    for case, outcome in batch.run(kb, cases, batch.Options(as_of, fmt, explain), jobs):
+        total += 1
+        if outcome.output is not None:
+            out.write(outcome.output)
+        else:
+            failed += 1
+            progress.clear()
+            click.echo(outcome.error, err=True)
+        progress.update(total, case.bytes_read)
+    out.flush()
+    progress.update(total, batch.input_size(path), force=True)
+    progress.close()
+    if failed:
+        click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)
+        sys.exit(FactsError.exit_code)
 
 
 def _format(result: Any, fmt: str, explain: bool) -> str:
