@@ -342,8 +342,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 
 @main.command("report")
 @click.argument("facts", required=False)
-@click.option("--pack", "pack_dir", type=click.Path(exists=True, file_okay=False),
-              help="Render every fact file in this folder, with an index (needs -o FOLDER).")
+@click.option("--pack", "pack_dir", type=click.Path(exists=True),
+              help="Render every fact file in this folder, or every case of a .jsonl file, with an index (needs -o FOLDER).")
 @click.option("--as-of", callback=_as_of, help="Evaluation date; overrides each case's as_of.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "both"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Output file (one case) or folder (--pack).")
@@ -354,11 +354,16 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, fmt: str, output: str | None,
                    exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
     """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
-    from asylum_kb import report
-    from asylum_kb.factsio import parse_document
+    from asylum_kb import FactsError, report
+    from asylum_kb.factsio import located, read_document
 
     if (facts is None) == (pack_dir is None):
         raise click.UsageError("give either FACTS or --pack FOLDER")
+    if facts and facts.endswith(".jsonl"):
+        raise click.UsageError(f"{facts} holds one case per line: 'asylum-kb report --pack {facts} -o FOLDER' "
+                               "makes a report per case with an index")
+    if pack_dir and not (Path(pack_dir).is_dir() or pack_dir.endswith(".jsonl")):
+        raise click.UsageError("--pack takes a folder of fact files or a .jsonl file")
     if pack_dir and not output:
         raise click.UsageError("--pack needs -o FOLDER")
     if facts and fmt == "both":
@@ -367,16 +372,17 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
     try:
         kb = _load(rules_dir)
         if pack_dir:
-            cases = []
-            for path in sorted(Path(pack_dir).glob("*.yaml")) + sorted(Path(pack_dir).glob("*.json")):
-                text, name = _read_facts(str(path))
-                cases.append((path.stem, parse_document(text, name)))
+            cases = _pack_cases(kb, Path(pack_dir))
             formats = report.FORMATS if fmt == "both" else (fmt,)
             written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
             click.echo(f"wrote {len(written)} files to {output}/")
             return
         text, name = _read_facts(str(facts))
-        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
+        document = read_document(text, name)
+        try:
+            result = kb.evaluate(document.data, as_of=as_of, source=name)
+        except FactsError as error:
+            raise located(error, document) from None
         stem = "stdin" if facts == "-" else Path(str(facts)).stem
         page = report.render_case(kb, result, stem, fmt, exercise, template_dir)
     except Exception as error:  # noqa: BLE001
@@ -385,6 +391,31 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         Path(output).write_text(page, encoding="utf-8")
     else:
         click.echo(page, nl=False)
+
+
+def _pack_cases(kb: Any, source: Path) -> list[tuple[str, Any]]:
+    """The cases of a training pack, each named for its page; a bad case stops the pack at its location."""
+    from asylum_kb import FactsError, batch, report
+    from asylum_kb.factsio import located, read_document, read_line
+
+    cases, taken = [], set()
+    if source.is_dir():
+        for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
+            text, name = _read_facts(str(path))
+            cases.append((path.stem, read_document(text, name)))
+    else:
+        for case in batch.read_jsonl(source):
+            if case.problem is not None:
+                raise FactsError([case.problem])
+            document = read_line(case.text, case.name, case.line)
+            case_id = document.data.get("id") if isinstance(document.data, dict) else None
+            cases.append((report.page_name(case_id, case.line, taken), document))
+    for _, document in cases:
+        try:
+            kb.catalog.validate(document.data, document.name)
+        except FactsError as error:
+            raise located(error, document) from None
+    return [(name, document.data) for name, document in cases]
 
 
 @main.command("schema")

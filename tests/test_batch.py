@@ -207,3 +207,31 @@ def test_a_closed_output_pipe_ends_quietly_with_exit_0(tmp_path: Path, command: 
     cases = write_jsonl(tmp_path / "cases.jsonl", [json.dumps(c) for c in varied_cases(30)])
     finished = _with_closed_stdout(*[part.format(cases=cases) for part in command])
     assert (finished.returncode, finished.stderr) == (0, b"")
+
+
+def test_report_of_a_jsonl_file_points_to_a_pack(tmp_path: Path) -> None:
+    cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}'])
+    code, _, err = run("report", str(cases))
+    assert code == 2 and f"report --pack {cases} -o FOLDER" in err
+
+
+def test_a_jsonl_training_pack_has_a_page_per_case_named_by_id_and_ids_in_the_index(tmp_path: Path) -> None:
+    cases = write_jsonl(tmp_path / "cases.jsonl", [
+        '{"id": "maria/1", "bars": {"persecutor": true}}', '{"bars": {"persecutor": true}}',
+        '{"id": "maria/1", "applicant": {"location": "outside_us"}}', '{"id": "x|<b>[y](z)", "bars": {}}'])
+    out = tmp_path / "pack"
+    code, _, stderr = run("report", "--pack", str(cases), "-o", str(out), "--format", "both", "--as-of", AS_OF)
+    assert code == 0, stderr
+    pages = sorted(p.name for p in out.glob("*.md"))
+    assert pages == ["index.md", "line-2.md", "maria-1-line-3.md", "maria-1.md", "x-b-y-z.md"]
+    index_md = (out / "index.md").read_text()
+    assert "| [maria-1](maria-1.md) | maria/1 | 2025-09-15 |" in index_md
+    assert "| [line-2](line-2.md) |  | 2025-09-15 |" in index_md
+    assert r"x\|\<b\>\[y\]\(z\)" in index_md
+    assert "<td>x|&lt;b&gt;[y](z)</td>" in (out / "index.html").read_text()
+
+
+def test_a_bad_case_in_a_jsonl_pack_stops_it_at_its_line(tmp_path: Path) -> None:
+    cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}', '{"id": 2, "bars": {"persecutor": "no"}}'])
+    code, _, err = run("report", "--pack", str(cases), "-o", str(tmp_path / "pack"))
+    assert code == 3 and err.startswith(f"{cases}:2:34: error F301")
