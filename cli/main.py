@@ -18,6 +18,7 @@ import click
 
 EXIT_RULES = 4
 MAX_INPUT_BYTES = 5_000_000
+OUTPUT_BLOCK_CASES = 64
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -140,17 +141,21 @@ def _eval_batch(kb: Any, path: Path, fmt: str, explain: bool, as_of: date | None
     cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
     progress = Progress(sys.stderr, batch.input_size(path))
     total = failed = 0
-    out = sys.stdout
+    pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
     for case, outcome in batch.run(kb, cases, batch.Options(as_of, fmt, explain), jobs):
         total += 1
         if outcome.output is not None:
-            out.write(outcome.output)
+            pending.append(outcome.output)
+            if len(pending) >= OUTPUT_BLOCK_CASES:
+                sys.stdout.write("".join(pending))
+                pending.clear()
         else:
             failed += 1
             progress.clear()
             click.echo(outcome.error, err=True)
         progress.update(total, case.bytes_read)
-    out.flush()
+    sys.stdout.write("".join(pending))
+    sys.stdout.flush()
     progress.update(total, batch.input_size(path), force=True)
     progress.close()
     if failed:

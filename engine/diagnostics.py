@@ -7,7 +7,6 @@ the file the user edits (for an expression, the YAML file that holds it).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -117,6 +116,8 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
 
 def suggest(name: str, known: Iterable[str]) -> str | None:
     """A "did you mean" hint naming the closest known names, if any are close."""
+    import difflib  # only on an error path: it is not needed to start
+
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     if not close:
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,10 @@ from .values import iso, iso_date
 
 
 def default_rules_dir() -> Path:
-    """The knowledge base shipped inside the package."""
-    return Path(str(resources.files("asylum_kb.rules")))
+    """The knowledge base shipped inside the package (a plain folder: importlib.resources costs start-up time)."""
+    from . import rules
+
+    return Path(rules.__path__[0])
 
 
 @dataclass

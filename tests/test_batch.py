@@ -235,3 +235,17 @@ def test_a_bad_case_in_a_jsonl_pack_stops_it_at_its_line(tmp_path: Path) -> None
     cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}', '{"id": 2, "bars": {"persecutor": "no"}}'])
     code, _, err = run("report", "--pack", str(cases), "-o", str(tmp_path / "pack"))
     assert code == 3 and err.startswith(f"{cases}:2:34: error F301")
+
+
+def test_a_warm_cache_evaluation_imports_no_schema_template_parser_or_yaml_library(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text('{"applicant": {"location": "inside_us"}}')
+    probe = ("import sys\nfrom asylum_kb.cli.main import main\nsys.argv = ['asylum-kb', 'eval', sys.argv[1]]\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'jsonschema', 'jinja2', 'lark', 'ruamel', 'yaml'}),"
+             " file=sys.stderr)")
+    env = {**os.environ, "ASYLUM_KB_CACHE_DIR": str(tmp_path / "cache")}
+    cold = subprocess.run([sys.executable, "-c", probe, str(case)], env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", probe, str(case)], env=env, capture_output=True, text=True, check=True)
+    assert "lark" in cold.stderr  # the first run compiled the rules: the probe sees imports
+    assert warm.stderr.strip() == "[]" and "asylum.eligibility" in warm.stdout
