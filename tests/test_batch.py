@@ -249,3 +249,17 @@ def test_a_warm_cache_evaluation_imports_no_schema_template_parser_or_yaml_libra
     warm = subprocess.run([sys.executable, "-c", probe, str(case)], env=env, capture_output=True, text=True, check=True)
     assert "lark" in cold.stderr  # the first run compiled the rules: the probe sees imports
     assert warm.stderr.strip() == "[]" and "asylum.eligibility" in warm.stdout
+
+
+def test_the_readme_batch_example_is_what_the_command_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ cat cases.jsonl\n", 1)[1].split("```", 1)[0]
+    cases_text, rest = block.split("$ asylum-kb eval cases.jsonl --as-of 2025-09-15 --jobs 2 > results.jsonl\n", 1)
+    errors, rest = rest.split("$ cut -c1-60 results.jsonl\n", 1)
+    cut, text_head = rest.split("$ asylum-kb eval cases.jsonl --as-of 2025-09-15 --format text 2>/dev/null | head -4\n")
+    monkeypatch.chdir(tmp_path)
+    Path("cases.jsonl").write_text(cases_text, encoding="utf-8")
+    code, out, err = run("eval", "cases.jsonl", "--as-of", AS_OF, "--jobs", "2")
+    assert code == 3 and err == errors
+    assert "".join(line[:60] + "\n" for line in out.splitlines()) == cut
+    assert "".join(run("eval", "cases.jsonl", "--as-of", AS_OF, "--format", "text")[1].splitlines(True)[:4]) == text_head
