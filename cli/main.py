@@ -111,13 +111,15 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
     """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
     or a folder of fact files (one result per case, in input order).
     """
-    batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
-    if batch and fmt == "yaml":
+    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
+    if is_batch and fmt == "yaml":
         raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
         kb = _load(rules_dir)
-        if batch:
-            _eval_batch(kb, Path(facts), fmt or "json", explain, as_of, jobs or os.cpu_count() or 1)
+        if is_batch:
+            from asylum_kb.batch import Options
+
+            _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug), jobs or os.cpu_count() or 1)
             return
         from asylum_kb import FactsError
         from asylum_kb.factsio import located, read_document
@@ -133,16 +135,19 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
         _fail(error, debug)
 
 
-def _eval_batch(kb: Any, path: Path, fmt: str, explain: bool, as_of: date | None, jobs: int) -> None:
-    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on (exit 3 if any failed)."""
+def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
+    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on.
+
+    Exit 3 if any case was invalid, 1 if any met an internal error.
+    """
     from asylum_kb import FactsError, batch
     from asylum_kb.cli.progress import Progress
 
     cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
     progress = Progress(sys.stderr, batch.input_size(path))
-    total = failed = 0
+    total = failed = internal = 0
     pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
-    for case, outcome in batch.run(kb, cases, batch.Options(as_of, fmt, explain), jobs):
+    for case, outcome in batch.run(kb, cases, options, jobs):
         total += 1
         if outcome.output is not None:
             pending.append(outcome.output)
@@ -151,6 +156,7 @@ def _eval_batch(kb: Any, path: Path, fmt: str, explain: bool, as_of: date | None
                 pending.clear()
         else:
             failed += 1
+            internal += outcome.internal
             progress.clear()
             click.echo(outcome.error, err=True)
         progress.update(total, case.bytes_read)
@@ -160,7 +166,7 @@ def _eval_batch(kb: Any, path: Path, fmt: str, explain: bool, as_of: date | None
     progress.close()
     if failed:
         click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)
-        sys.exit(FactsError.exit_code)
+        sys.exit(1 if internal else FactsError.exit_code)
 
 
 def _format(result: Any, fmt: str, explain: bool) -> str:

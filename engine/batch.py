@@ -34,6 +34,7 @@ class Options:
     as_of: date | None = None
     fmt: str = "json"
     explain: bool = False
+    debug: bool = False  # let an internal error propagate (with its traceback) instead of reporting it
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Outcome:
 
     output: str | None = None
     error: str | None = None
+    internal: bool = False  # the error is a bug of ours, not of the case
 
 
 def read_jsonl(path: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
@@ -143,11 +145,19 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
 
 
 def evaluate_case(kb: KnowledgeBase, case: Case, options: Options) -> Outcome:
-    """A case's outcome: its output, or its error; other exceptions are bugs and propagate."""
+    """A case's outcome: its output, or its error. A bug met by one case is reported for that case
+    (unless ``options.debug``), so the other cases' results are not lost.
+    """
     try:
         return Outcome(output=evaluate_text(kb, case, options))
     except FactsError as error:
         return Outcome(error=str(error))
+    except Exception as error:  # reported for this case alone; --debug re-raises
+        if options.debug:
+            raise
+        where = f"{case.name}:{case.line}" if case.line else case.name
+        return Outcome(error=f"{where}: internal error: {type(error).__name__}: {error} (run with --debug for details)",
+                       internal=True)
 
 
 def run(kb: KnowledgeBase, cases: Iterable[Case], options: Options, jobs: int = 1) -> Iterator[tuple[Case, Outcome]]:

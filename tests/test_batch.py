@@ -263,3 +263,26 @@ def test_the_readme_batch_example_is_what_the_command_does(tmp_path: Path, monke
     assert code == 3 and err == errors
     assert "".join(line[:60] + "\n" for line in out.splitlines()) == cut
     assert "".join(run("eval", "cases.jsonl", "--as-of", AS_OF, "--format", "text")[1].splitlines(True)[:4]) == text_head
+
+
+def test_a_duplicate_key_on_a_line_is_located_on_that_line(tmp_path: Path) -> None:
+    cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}', '{"bars": {"persecutor": true, "persecutor": false}}'])
+    code, out, err = run("eval", str(cases), "--as-of", AS_OF)
+    assert code == 3 and len(out.splitlines()) == 1 and err.startswith(f"{cases}:2:31: error F304")
+
+
+def test_an_internal_error_in_one_case_loses_no_other_result_and_exits_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluate = asylum_kb.kb.KnowledgeBase.evaluate
+
+    def failing_on_boom(self: asylum_kb.KnowledgeBase, facts: Any = None, **options: Any) -> Any:
+        if isinstance(facts, dict) and facts.get("id") == "boom":
+            raise RuntimeError("a bug")
+        return evaluate(self, facts, **options)
+
+    monkeypatch.setattr(asylum_kb.kb.KnowledgeBase, "evaluate", failing_on_boom)
+    cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}', '{"id": "boom"}', '{"id": 3}'])
+    code, out, err = run("eval", str(cases), "--as-of", AS_OF, "--jobs", "1")
+    assert code == 1 and [json.loads(line)["id"] for line in out.splitlines()] == [1, 3]
+    assert f"{cases}:2: internal error: RuntimeError: a bug" in err and "Traceback" not in err
+    assert isinstance(CliRunner().invoke(main, ["eval", str(cases), "--jobs", "1", "--debug"]).exception, RuntimeError)
