@@ -98,7 +98,7 @@ def _cases(a: Side, b: Side, cases: list[Case]) -> list[dict[str, Any]]:
         result_a = a.kb.evaluate(case.facts, as_of=a.as_of or case.as_of, source=case.name)
         result_b = b.kb.evaluate(case.facts, as_of=b.as_of or case.as_of, source=case.name)
         ids = [r.id for r in b.kb.determinations if r.id in a.kb.rules]
-        changes = [{"determination": rid, "a": result_a.value(rid), "b": result_b.value(rid)}
+        changes = [{"determination": rid, "a": iso(result_a.value(rid)), "b": iso(result_b.value(rid))}
                    for rid in ids if result_a.value(rid) != result_b.value(rid)]
         if changes:
             out.append({"case": case.name, "changes": changes})

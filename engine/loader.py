@@ -18,11 +18,11 @@ from . import syntax as s
 from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
-from .files import FileProblem, find_files, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
 from .timeline import build_eras, build_parameters, calendar_date, era_start
-from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
+from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
 _EXPRESSION_FIELDS = ("when", "value", "otherwise")

@@ -137,7 +137,7 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
         if rule_id not in kb.rules:
             failures.append(f"{rule_id}: no such rule")
             continue
-        actual = result.value(rule_id) if kb.rules[rule_id].determination else iso(result.outcome(rule_id).value)
+        actual = iso(result.value(rule_id) if kb.rules[rule_id].determination else result.outcome(rule_id).value)
         if actual != expected:
             failures.append(f"{rule_id}: expected {expected!r}, got {actual!r}"
                             + _why(result.outcome(rule_id).facts_needed))
