@@ -16,9 +16,8 @@ from . import ruleset_diff
 from .diagnostics import FactsError
 from .kb import KnowledgeBase
 from .model import Rule
-from .scenarios import collect, load_file
+from .scenarios import collect, load_file, read_source
 from .values import iso
-from .yamlsource import load as load_yaml
 
 FACTS_ACCEPTED = "(the case's facts)"  # the pseudo-determination of a case one side accepts and the other rejects
 
@@ -41,7 +40,7 @@ def load_cases(paths: list[Path]) -> list[Case]:
     """Scenario files (their cases) and fact documents (one case each, named by the file)."""
     cases = []
     for path in collect(paths):
-        source = load_yaml(str(path), path.read_text(encoding="utf-8"))
+        source = read_source(path)
         if isinstance(source.data, dict) and "cases" in source.data:
             cases += [Case(f"{path.stem}: {s.name}", s.facts, s.as_of) for s in load_file(path)]
         elif isinstance(source.data, dict):
@@ -155,7 +154,7 @@ def _changes(kb_a: KnowledgeBase, kb_b: KnowledgeBase, case: Case, day_a: date |
     except FactsError as error:  # B removed or retyped a fact the case gives
         return [{"determination": FACTS_ACCEPTED, "a": "accepted", "b": _rejected(error)}]
     ids = [r.id for r in kb_b.determinations if r.id in kb_a.rules and kb_a.rules[r.id].determination]
-    return [{"determination": rid, "a": result_a.value(rid), "b": result_b.value(rid)}
+    return [{"determination": rid, "a": iso(result_a.value(rid)), "b": iso(result_b.value(rid))}
             for rid in ids if result_a.value(rid) != result_b.value(rid)]
 
 
