@@ -68,6 +68,9 @@ def impact_command(population: str, dates: list[date], rule_dirs: tuple[str, ...
         _require("pyspark", "the Spark engine needs the spark extra: pip install 'asylum-kb[spark]'")
     if report_path and Path(report_path).suffix not in (".md", ".html"):
         raise click.UsageError("--report takes a .md or .html file")
+    for path, option in ((output, "'-o' / '--output'"), (report_path, "'--report'")):
+        if path and not Path(path).resolve().parent.is_dir():
+            raise click.BadParameter(f"cannot write '{path}': its folder does not exist", param_hint=option)
     try:
         from asylum_kb.impact import run as impact_run
         from asylum_kb.impact import summary

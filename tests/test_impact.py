@@ -126,8 +126,10 @@ def test_bad_population_is_a_facts_error_with_our_code(tmp_path: Path, content: 
     assert "Traceback" not in err and out == ""
 
 
-@pytest.mark.parametrize("args", [[], ["--as-of", "2025-01-01"] * 3, ["--as-of", "2025-13-01"]],
-                         ids=["no-date", "three-dates", "bad-date"])
+@pytest.mark.parametrize("args", [[], ["--as-of", "2025-01-01"] * 3, ["--as-of", "2025-13-01"],
+                                  ["--as-of", "2025-01-01", "-o", "/no/such/folder/out.parquet"],
+                                  ["--as-of", "2025-01-01", "--report", "summary.pdf"]],
+                         ids=["no-date", "three-dates", "bad-date", "output-folder-missing", "report-type"])
 def test_impact_usage_errors_exit_2(population: Path, args: list[str]) -> None:
     assert run("impact", str(population), *args)[0] == 2
 

@@ -157,3 +157,68 @@ def test_missing_directory(tmp_path: Path) -> None:
 def test_shipped_knowledge_base_is_valid(kb: asylum_kb.KnowledgeBase) -> None:
     assert len(kb.rules) > 50
     assert all(rule.citations for rule in kb.rules.values())
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "1.0e+999999999"])
+def test_a_parameter_value_that_is_not_a_finite_number_fails_validation(tmp_path: Path, value: str) -> None:
+    [error] = load_errors(tmp_path, **{"parameters.yaml": PARAMETERS.replace("value: 100", f"value: {value}")})
+    assert where(error) == ("E208", "parameters.yaml", 12, 16)
+
+
+def test_a_duration_parameter_longer_than_the_calendar_fails_validation(tmp_path: Path) -> None:
+    durations = PARAMETERS + """\
+  - id: wait
+    title: Wait
+    type: duration
+    citations: ["Law C"]
+    values:
+      - from: 2000-01-01
+        value: 99999999999999999999 years
+        citations: ["Law C"]
+"""
+    [error] = load_errors(tmp_path, **{"parameters.yaml": durations})
+    assert where(error) == ("E208", "parameters.yaml", 20, 16)
+
+
+@pytest.mark.parametrize("key", ["from", "to"])
+def test_an_effective_date_that_is_not_on_the_calendar_is_located(tmp_path: Path, key: str) -> None:
+    rules = RULES.replace("    when: person.persecutor\n",
+                          f"    when: person.persecutor\n    effective: {{{key}: 2025-02-30}}\n", 1)
+    [error] = load_errors(tmp_path, **{"rules.yaml": rules})
+    assert where(error)[:3] == ("E201", "rules.yaml", 21)
+
+
+DECIDED_BY = """\
+    decided_by:
+      - authority: a judge
+        where: {WHERE}
+        citations: ["Statute 9"]
+"""
+
+
+def with_decided_by(rule_id: str, where: str) -> str:
+    """RULES with a decided_by block added at the end of one rule."""
+    start = RULES.index(f"  - id: {rule_id}\n")
+    end = RULES.find("\n  - id: ", start + 1) + 1 or len(RULES)
+    return RULES[:end] + DECIDED_BY.replace("{WHERE}", where) + RULES[end:]
+
+
+def test_decided_by_is_loaded_with_its_condition(tmp_path: Path) -> None:
+    kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": with_decided_by("mini.fee", "{mini.eligibility: eligible}")}))
+    [entry] = kb.rules["mini.fee"].decided_by
+    assert entry.authority == "a judge" and entry.where == (("mini.eligibility", "eligible"),)
+    assert entry.holds({"mini.eligibility": "eligible"}) and not entry.holds({"mini.eligibility": "undetermined"})
+
+
+@pytest.mark.parametrize("rule_id,where_text,line,column,hint", [
+    ("mini.late", "{mini.eligibility: eligible}", 12, 7, None),                            # not a determination
+    ("mini.fee", "{mini.eligibilty: eligible}", 36, 34, "did you mean 'mini.eligibility'?"),  # unknown rule
+    ("mini.fee", "{mini.late: eligible}", 36, 28, "did you mean 'mini.fee'?"),             # a bar, not a determination
+    ("mini.fee", "{mini.eligibility: eligble}", 36, 35, "did you mean 'eligible' or 'ineligible'?"),  # never its value
+])
+def test_decided_by_errors_are_located(tmp_path: Path, rule_id: str, where_text: str, line: int, column: int,
+                                       hint: str | None) -> None:
+    errors = load_errors(tmp_path, **{"rules.yaml": with_decided_by(rule_id, where_text)})
+    assert [where(e) for e in errors] == [("E220", "rules.yaml", line, column)]
+    assert errors[0].rule_id == rule_id
+    assert errors[0].hint == hint
