@@ -109,9 +109,9 @@ def write_parquet(kb: asylum_kb.KnowledgeBase, population: list[dict[str, Any]],
 
 
 def row_engine_answers(kb: asylum_kb.KnowledgeBase, flat: dict[str, Any], as_of: date) -> dict[str, Any]:
-    """The reference: each determination's value as ``evaluate(...).to_dict()`` reports it."""
-    result = kb.evaluate(_nested(flat), as_of=as_of)
-    return {rule.id: result.value(rule.id) for rule in kb.determinations}
+    """The reference: each determination's value as ``evaluate(...).to_dict()`` reports it (JSON data)."""
+    determinations = kb.evaluate(_nested(flat), as_of=as_of).to_dict()["determinations"]
+    return {rule.id: determinations[rule.id]["value"] for rule in kb.determinations}
 
 
 def _nested(flat: dict[str, Any]) -> dict[str, Any]:
