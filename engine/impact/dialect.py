@@ -89,13 +89,6 @@ class Dialect:
         """Stop the query with ``message`` (an SQL text expression)."""
         return f"error({message})"
 
-    def bit(self, flag: str, position: int) -> str:
-        """A 0/1 BIGINT moved to a bit position."""
-        return f"({flag} << {position})"
-
-    def bit_at(self, word: str, position: int) -> str:
-        return f"(({word} >> {position}) & 1)"
-
     def record(self, fields: list[tuple[str, str]]) -> str:
         return "{" + ", ".join(f"{self.string(name)}: {value}" for name, value in fields) + "}"
 
@@ -171,12 +164,6 @@ class SparkDialect(Dialect):
 
     def truncate(self, number: str) -> str:
         return f"CAST({number} AS BIGINT)"
-
-    def bit(self, flag: str, position: int) -> str:
-        return f"shiftleft({flag}, {position})"
-
-    def bit_at(self, word: str, position: int) -> str:
-        return f"(shiftright({word}, {position}) & 1)"
 
     def record(self, fields: list[tuple[str, str]]) -> str:
         return "named_struct(" + ", ".join(f"{self.string(name)}, {value}" for name, value in fields) + ")"

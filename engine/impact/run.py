@@ -29,7 +29,6 @@ from .population import base_select, check_columns, fact_specs, file_format
 from .sqlgen import CompiledRules, compile_rules, fact_column
 
 SAMPLE_SIZE = 200
-_BITS = 62
 NONE = "(none)"
 SAME = "(same value)"
 OTHER = "(other values)"
@@ -152,14 +151,8 @@ class Run:
                 for number, rule in enumerate(variant.kb.rules.values())]
 
     def applied_columns(self) -> list[tuple[str, str]]:
-        """The applied flags packed into BIGINT words, 62 to a word: a few columns instead of one per rule."""
-        flags = self.applied_flags()
-        words = []
-        for start in range(0, len(flags), _BITS):
-            bits = [self.dialect.bit(f"CAST(coalesce({sql}, FALSE) AS BIGINT)", k)
-                    for k, (_, sql) in enumerate(flags[start:start + _BITS])]
-            words.append((" + ".join(bits), f"applied_{start // _BITS}"))
-        return words
+        """(SQL, column) of the applied flags kept in the results table (a byte each; counted afterwards)."""
+        return [(f"coalesce({sql}, FALSE)", name) for name, sql in self.applied_flags()]
 
     def query(self, base: str) -> str:
         """Per-case results (id, determinations, applied flags) over a relation of typed facts."""
@@ -200,8 +193,7 @@ class Run:
 
 
     def applied_query(self, results: str) -> str:
-        sums = ", ".join(f"sum({self.dialect.bit_at(f'applied_{i // _BITS}', i % _BITS)}) AS {name}"
-                         for i, (name, _) in enumerate(self.applied_flags()))
+        sums = ", ".join(f"count_if({name}) AS {name}" for name, _ in self.applied_flags())
         return f"SELECT count(*) AS cases, {sums} FROM {results}"
 
     def summarise(self, transitions: list[tuple[Any, ...]], applied: dict[str, Any], sample_rows: list[dict[str, Any]],
