@@ -70,21 +70,6 @@ class ImpactResult:
         return sum(t.count for t in self.transitions.get(rule_id, []) if t.before != t.after)
 
 
-def label_of(value: Any) -> str:
-    """A reported value as one transition-table cell: unknown or no value is '(none)'."""
-    if value is None:
-        return NONE
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, Decimal):
-        return str(iso(value))
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def contract_value(rule: Rule, value: Any) -> Any:
     """A SQL result as the row engine reports it (``Result.value``): JSON data, whole numbers as int."""
     if rule.for_each:
@@ -250,7 +235,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-def read_source(path: str, dialect_name: str = "duckdb") -> str:
+def read_source(path: str) -> str:
     """The DuckDB table function that reads a population file."""
     kind = file_format(path)
     quoted = "'" + path.replace("'", "''") + "'"

@@ -73,14 +73,3 @@ def run_spark(variants: list[Variant], population: str, spark: Any = None, outpu
     result = run.summarise(transitions, applied, rows, "spark")
     result.seconds = time.perf_counter() - started
     return result
-
-
-def case_values(variants: list[Variant], population: str, spark: Any) -> list[dict[str, Any]]:
-    """Every case's reported determinations (for the differential tests), in case id order."""
-    run = Run(variants, DIALECTS["spark"])
-    frame = load_population(spark, population)
-    columns = {field.name: field.dataType.simpleString() for field in frame.schema.fields}
-    frame.createOrReplaceTempView("impact_population")
-    spark.sql(base_select(run.specs, columns, "impact_population", run.dialect)).createOrReplaceTempView("impact_facts")
-    rows = spark.sql(run.query("impact_facts")).collect()
-    return [row.asDict(recursive=True) for row in rows]
