@@ -82,8 +82,7 @@ def main() -> None:
     plain = per_call(lambda: hand_written(FACTS))
     rows = [
         ("hand-written Python", plain),
-        ("asylum-kb fast path (values)", per_call(lambda: compiled.program.fast(FACTS, AS_OF))),
-        ("asylum-kb engine path (fast, falls back when a fact is missing)", per_call(lambda: compiled.program.values(FACTS, AS_OF))),
+        ("asylum-kb values path (three-valued, no trace)", per_call(lambda: compiled.program.values(FACTS, AS_OF))),
         ("asylum-kb three-valued path with trace", per_call(lambda: compiled.program.traced(FACTS, AS_OF))),
     ]
     print(f"{'path':<66} {'ns/eval':>9} {'ratio':>7}")
