@@ -14,6 +14,11 @@ values = st.one_of(
     st.sampled_from(["2025-07-22", "20250722", "2025-02-30", "inside_us", "outside_us", "pending", "race", "unhcr"]),
     st.lists(st.sampled_from(["race", "religion", "economic"]), max_size=3),
     st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+    st.lists(st.one_of(st.none(), st.integers(0, 3), st.fixed_dictionaries({}, optional={
+        "name": st.one_of(st.none(), st.text(max_size=4), st.integers(0, 3)),
+        "date_of_birth": st.sampled_from(["2010-01-01", "2010-02-30", None, 7]),
+        "married": st.one_of(st.none(), st.booleans(), st.just("no")),
+        "nickname": st.just("x")})), max_size=3),
 )
 
 
@@ -65,6 +70,30 @@ def test_fast_check_takes_the_well_formed_example(kb: asylum_kb.KnowledgeBase) -
     assert kb.catalog._fast(document) == ({"applicant.location": "inside_us", "applicant.last_arrival_date": date(2024, 11, 2),
                                            "claim.protected_grounds": ["race"], "bars.aggravated_felony_sentence_years": 3},
                                           None)
+
+
+def test_fast_check_takes_lists_of_records_as_the_full_validator_does(kb: asylum_kb.KnowledgeBase) -> None:
+    children = [{"name": "Ana", "date_of_birth": "2006-05-01", "married": False}, None,
+                {"name": "Luis", "married": None}]
+    document = {"family": {"children": children}}
+    kb.catalog.validate({})
+    expected = ({"family.children": [{"name": "Ana", "date_of_birth": date(2006, 5, 1), "married": False}, None,
+                                     {"name": "Luis"}]}, None)
+    assert kb.catalog._fast(document) == expected
+    assert _full(kb, document) == expected
+
+
+def test_fast_check_leaves_a_bad_record_to_the_full_validator(kb: asylum_kb.KnowledgeBase) -> None:
+    kb.catalog.validate({})
+    for child in ({"name": "Ana", "nickname": "A"}, {"date_of_birth": "2006-02-30"}, "Ana", {"married": "no"}):
+        document = {"family": {"children": [child]}}
+        assert kb.catalog._fast(document) is None
+        try:
+            _full(kb, document)
+        except asylum_kb.FactsError as error:
+            assert error.diagnostics[0].code in ("F300", "F301")
+        else:
+            raise AssertionError(f"accepted {child!r}")
 
 
 complete_documents = st.fixed_dictionaries({
