@@ -456,29 +456,37 @@ class _ProgramWriter:
         )
 
     def _values_rules(self) -> tuple[list[str], str]:
-        """The values path's statements, and the dict of the conditions of value rules (for their status)."""
+        """The values path's statements, and the dict of what decides each rule's status besides its value:
+        the condition of a value rule or of a rule with exceptions, the items of a per-item rule."""
         lines: list[str] = []
         conditions: list[str] = []
         for plan in self.plans:
             target = self.names.derived[plan.id]
+            condition = f"c_{target}"
+            inactive = [f"{target} = {self._inactive(plan)}"]
             if plan.for_each:
-                items_emitter = _Values(self.names, plan.for_each.items, self.counter)
-                first, items = items_emitter.bind(plan.for_each.items.expr)
+                items = _Values(self.names, plan.for_each.items, self.counter).emit(plan.for_each.items.expr)
                 value = self._values_expression(plan)
-                body = [f"{target} = None if {first} is None else [{value} for {_var(plan.for_each.var)} in {items}]"]
-                self._guarded(lines, plan, body, [f"{target} = {self._inactive(plan)}"])
+                body = [f"{condition} = {items}",
+                        (f"{target} = None if {condition} is None else "
+                         f"[{value} for {_var(plan.for_each.var)} in {condition}]")]
+            elif plan.boolean and plan.defeaters:
+                defeaters = [self.names.derived[d] for d in plan.defeaters]
+                hit = " or ".join([f"{condition} is False", *(f"{d} is True" for d in defeaters)])
+                body = [f"{condition} = {self._emit_values(plan.when) if plan.when else 'True'}",
+                        (f"{target} = False if {hit} else "
+                         f"(None if {self.names.is_test([condition, *defeaters], None)} else True)")]
             elif plan.boolean or plan.when is None:
-                body = [f"{target} = {self._values_expression(plan)}"]
-                self._guarded(lines, plan, body, [f"{target} = {self._inactive(plan)}"])
+                self._guarded(lines, plan, [f"{target} = {self._values_expression(plan)}"], inactive)
+                continue
             else:
-                condition = f"c_{target}"
-                conditions.append(f"{plan.id!r}: {condition}")
                 value, otherwise = (self._emit_values(c) if c else "None" for c in (plan.value, plan.otherwise))
                 body = [f"{condition} = {self._emit_values(plan.when)}",
                         f"if {condition} is True: {target} = {value}",
                         f"elif {condition} is False: {target} = {otherwise}",
                         f"else: {target} = _agree({value}, {otherwise})"]
-                self._guarded(lines, plan, body, [f"{target} = None", f"{condition} = None"])
+            conditions.append(f"{plan.id!r}: {condition}")
+            self._guarded(lines, plan, body, [*inactive, f"{condition} = None"])
         return lines, "{" + ", ".join(conditions) + "}"
 
     def _emit_values(self, checked: Checked) -> str:

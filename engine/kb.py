@@ -7,6 +7,7 @@ serves any number of cases (and can be shipped to worker processes).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -15,8 +16,10 @@ from typing import Any
 
 from .catalog import Catalog
 from .codegen import Program
+from .diagnostics import suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
+from .shapes import Shapes
 from .values import iso
 
 
@@ -36,6 +39,17 @@ class KnowledgeBase:
     program: Program
     directory: str = ""
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_shapes"}  # keyed by node identity: rebuilt, not pickled
+
+    @property
+    def shapes(self) -> Shapes:
+        """What results need that does not depend on the case, computed once (lazily) per knowledge base."""
+        shapes: Shapes | None = self.__dict__.get("_shapes")
+        if shapes is None:
+            shapes = self.__dict__["_shapes"] = Shapes()
+        return shapes
+
     @property
     def determinations(self) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.determination]
@@ -52,11 +66,14 @@ class KnowledgeBase:
         """
         flat, document_as_of = self.catalog.validate(facts, source)
         day = as_of or document_as_of or date.today()
-        values, traces = self.program.traced(flat, day)
-        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces))
+        values, conditions = self.program.values_and_conditions(flat, day)
+        # The traced path runs only if an explanation or a fact still needed asks for it.
+        explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
+                              lambda: self.program.traced(flat, day)[1])
+        return Result(self, flat, day, values, explainer)
 
     def values(self, facts: dict[str, Any], as_of: date) -> dict[str, Any]:
-        """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
+        """Every rule's raw value for already-flat, validated facts (the values path, no explanation)."""
         return self.program.values(facts, as_of)
 
 
@@ -70,27 +87,31 @@ class Result:
     _needed: list[str] | None = field(default=None, repr=False)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
+        """What one rule did for this case, with the sub-conditions that decided it."""
         return self.explainer.outcome(rule_id)
 
     def value(self, rule_id: str) -> Any:
         """A determination's value as the contract reports it (JSON data)."""
-        return _reported(self.outcome(rule_id))
+        return _reported(self.explainer.summary(rule_id))
 
     @property
     def facts_needed(self) -> list[str]:
         """Unknown facts that could settle an undetermined determination, most decisive first."""
         if self._needed is None:
-            counts: Counter[str] = Counter()
-            first_seen: dict[str, int] = {}
-            for rule in self.kb.determinations:
-                for fact in self.outcome(rule.id).facts_needed:
-                    counts[fact] += 1
-                    first_seen.setdefault(fact, len(first_seen))
-            self._needed = sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+            self._needed = self._facts_needed([rule.id for rule in self.kb.determinations])
         return self._needed
 
+    def _facts_needed(self, rule_ids: list[str]) -> list[str]:
+        counts: Counter[str] = Counter()
+        first_seen: dict[str, int] = {}
+        for rule_id in rule_ids:
+            for fact in self.explainer.summary(rule_id).facts_needed:
+                counts[fact] += 1
+                first_seen.setdefault(fact, len(first_seen))
+        return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+
     def determination(self, rule_id: str) -> dict[str, Any]:
-        outcome = self.outcome(rule_id)
+        outcome = self.explainer.summary(rule_id)
         proof = list(self.explainer.walk_proof(rule_id))
         # An unverified rule matters only where it applied or could still apply.
         unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
@@ -100,7 +121,7 @@ class Result:
             "title": outcome.rule.title,
             "rules_fired": [o.rule.id for o in proof if o.status == "fired"],
             "facts_needed": outcome.facts_needed,
-            "citations": [c.as_dict() for c in outcome.rule.citations],
+            "citations": [dict(c) for c in self.kb.shapes.citations(outcome.rule)[1]],
         }
         if outcome.rule.determination and outcome.status == "not_in_force":
             out["note"] = "no rule in force on the as-of date"
@@ -108,25 +129,55 @@ class Result:
             out["unverified_rules"] = unverified
         return out
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        """The JSON result (docs/engine.md documents every key)."""
-        fired = [r.id for r in self.kb.rules.values() if self.outcome(r.id).status == "fired"]
-        not_fired = [rule_outcome_dict(self.outcome(r.id)) for r in self.kb.rules.values()
-                     if self.outcome(r.id).status in ("not_fired", "defeated")]
+    def to_dict(self, explain: bool = False, only: Iterable[str] | None = None,
+                values_only: bool = False) -> dict[str, Any]:
+        """The JSON result (docs/engine.md documents every key); it costs what is asked for.
+
+        ``only``: these determinations (default: all). ``values_only``: each determination's value, status
+        and facts still needed, nothing else. ``explain``: also the proof trees and the rules that did not apply.
+        """
+        ids = self._requested(only)
         out: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "kb_version": self.kb.manifest.version,
             "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
             "eras": [era.id for era in self.kb.eras_at(self.as_of)],
-            "determinations": {rule.id: self.determination(rule.id) for rule in self.kb.determinations},
-            "facts_needed": self.facts_needed,
-            "rules_fired": fired,
-            "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
-            "disclaimer": self.kb.manifest.disclaimer,
         }
+        if values_only:
+            out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+            return out
+        out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
+        out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+        considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
+        out["rules_fired"] = [r for r in considered if self.explainer.summary(r).status == "fired"]
         if explain:
-            out["explanations"] = {rule.id: self.explanation(rule.id) for rule in self.kb.determinations}
+            out["rules_not_fired"] = [
+                {"rule": r, "status": o.status, "reasons": rule_outcome_dict(self.outcome(r), self.kb.shapes)["reasons"]}
+                for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
+            out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
+        out["disclaimer"] = self.kb.manifest.disclaimer
         return out
+
+    def _values_only(self, rule_id: str) -> dict[str, Any]:
+        outcome = self.explainer.summary(rule_id)
+        return {"value": _reported(outcome), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+
+    def _requested(self, only: Iterable[str] | None) -> list[str]:
+        """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""
+        determinations = [rule.id for rule in self.kb.determinations]
+        if only is None:
+            return determinations
+        wanted = set(only)
+        for rule_id in wanted - set(determinations):
+            hint = suggest(rule_id, determinations)
+            raise ValueError(f"'{rule_id}' is not a determination" + (f"; {hint}" if hint else ""))
+        return [rule_id for rule_id in determinations if rule_id in wanted]
+
+    def _proof_rules(self, rule_ids: list[str]) -> list[str]:
+        """Every rule in the proofs of these determinations, in knowledge-base (dependency) order."""
+        seen = {o.rule.id for rule_id in rule_ids for o in self.explainer.walk_proof(rule_id)}
+        return [rule_id for rule_id in self.kb.rules if rule_id in seen]
 
     def explanation(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of one determination, each rule with its outcome, reasons and sources."""
@@ -134,7 +185,7 @@ class Result:
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             if not node.get("see_above"):
-                node.update(rule_outcome_dict(self.outcome(node["rule"])))
+                node.update(rule_outcome_dict(self.outcome(node["rule"]), self.kb.shapes))
                 node["because"] = [fill(child) for child in node["because"]]
             return node
 
@@ -170,7 +221,7 @@ def _status(outcome: RuleOutcome) -> str:
     return "determined" if outcome.value is not None else "not_applicable"
 
 
-def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
+def rule_outcome_dict(outcome: RuleOutcome, shapes: Shapes) -> dict[str, Any]:
     rule = outcome.rule
     out: dict[str, Any] = {
         "rule": rule.id,
@@ -179,7 +230,7 @@ def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
         "status": outcome.status,
         "value": iso(outcome.value),
         "reasons": [{"condition": p.text, "value": iso(p.value), "facts": iso(p.facts)} for p in outcome.reasons],
-        "citations": [c.text() for c in rule.citations],
+        "citations": list(shapes.citations(rule)[0]),
         "confidence": rule.confidence,
         "file": rule.file,
     }
@@ -188,5 +239,5 @@ def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
     if outcome.facts_needed:
         out["facts_needed"] = outcome.facts_needed
     if outcome.items:
-        out["items"] = [{"label": label, **rule_outcome_dict(item)} for label, item in outcome.items]
+        out["items"] = [{"label": label, **rule_outcome_dict(item, shapes)} for label, item in outcome.items]
     return out
