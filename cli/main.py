@@ -81,36 +81,56 @@ def main() -> None:
 @click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
+@click.option("--values-only", is_flag=True,
+              help="JSON/YAML: only each determination's value, status and facts needed (fastest; for batches).")
+@click.option("--only", "only", multiple=True, metavar="RULE",
+              help="Only this determination (repeatable); explanations are built for these alone.")
 @_common
-def eval_command(facts: str, as_of: date | None, fmt: str, explain: bool, rules_dir: str | None,
-                 debug: bool) -> None:
+def eval_command(facts: str, as_of: date | None, fmt: str, explain: bool, values_only: bool, only: tuple[str, ...],
+                 rules_dir: str | None, debug: bool) -> None:
     """Evaluate FACTS (a YAML or JSON file, '-' for stdin, or a .jsonl file of one case per line)."""
     try:
         from asylum_kb.factsio import parse_document, parse_lines
 
         kb = _load(rules_dir)
+        _check_only(kb, only)
+        selection = {"explain": explain, "only": only or None, "values_only": values_only and not explain}
         text, name = _read_facts(facts)
         if facts.endswith(".jsonl"):
             for line_no, document in parse_lines(text, name):
                 result = kb.evaluate(document, as_of=as_of, source=f"{name}:{line_no}")
-                click.echo(json.dumps(result.to_dict(explain=explain), ensure_ascii=False))
+                click.echo(json.dumps(result.to_dict(**selection), ensure_ascii=False))
             return
         result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
-        click.echo(_format(result, fmt, explain), nl=False)
+        click.echo(_format(result, fmt, selection), nl=False)
+    except click.ClickException:
+        raise
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
         _fail(error, debug)
 
 
-def _format(result: Any, fmt: str, explain: bool) -> str:
+def _check_only(kb: Any, only: tuple[str, ...]) -> None:
+    """``--only`` names determinations; anything else is a usage error (exit 2) naming the close ones."""
+    from asylum_kb.diagnostics import suggest
+
+    determinations = [rule.id for rule in kb.determinations]
+    for rule_id in only:
+        if rule_id not in determinations:
+            hint = suggest(rule_id, determinations)
+            raise click.BadParameter(f"'{rule_id}' is not a determination" + (f"; {hint}" if hint else ""),
+                                     param_hint="'--only'")
+
+
+def _format(result: Any, fmt: str, selection: dict[str, Any]) -> str:
     if fmt == "json":
-        return json.dumps(result.to_dict(explain=explain), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(result.to_dict(**selection), indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(result.to_dict(explain=explain), sort_keys=False, allow_unicode=True))
+        return str(yaml.safe_dump(result.to_dict(**selection), sort_keys=False, allow_unicode=True))
     from asylum_kb.render_text import render
 
-    return render(result, explain=explain)
+    return render(result, explain=selection["explain"], only=selection["only"])
 
 
 def _load(rules_dir: str | None) -> Any:
