@@ -28,9 +28,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import asylum_kb  # noqa: E402
-import kb_cases  # noqa: E402
-from asylum_kb.kb import default_rules_dir  # noqa: E402
+import asylum_kb
+import kb_cases
+from asylum_kb.kb import default_rules_dir
 
 AS_OF = kb_cases.AS_OF
 

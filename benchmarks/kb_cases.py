@@ -28,7 +28,7 @@ def _template(rng: random.Random) -> dict[str, Any]:
     arrival = _day(rng, date(2018, 1, 1), date(2025, 6, 1))
     filing = min(arrival + timedelta(days=rng.choice([30, 200, 360, 366, 500, 900])), AS_OF)
     status = rng.choices(["not_filed", "pending", "granted", "denied"], [1, 6, 2, 1])[0]
-    rare = lambda p=0.05: rng.random() < p  # noqa: E731 - a bar or exception is the exception
+    rare = lambda p=0.05: rng.random() < p  # a bar or an exception is the exception
     return {
         "applicant.date_of_birth": _day(rng, date(1960, 1, 1), date(2007, 1, 1)),
         "applicant.location": rng.choices(["inside_us", "at_port_of_entry", "outside_us"], [8, 1, 1])[0],
