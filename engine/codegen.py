@@ -5,7 +5,8 @@
   nothing; it answers every case, with the values of the traced path. It also returns the
   condition of each value rule, which decides its status.
 * ``traced(facts, as_of)``: straight-line Kleene three-valued code that evaluates every part
-  and returns the value of every sub-expression (outside quantifier bodies), for explanations.
+  and returns the value of every sub-expression (outside quantifier bodies), for explanations;
+  and the same per rule (``TRACERS``), reading the rules it depends on from the values path.
 
 No text from rule files reaches ``compile()``: names become generated identifiers, constants
 become entries of the module's globals, and operators come from the fixed tables below.
@@ -14,6 +15,7 @@ become entries of the module's globals, and operators come from the fixed tables
 from __future__ import annotations
 
 import marshal
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +26,7 @@ from . import syntax as s
 from .checker import Binding, Checked
 
 FactsMap = dict[str, Any]
+_ATOM = re.compile(r"\b[xpd]_[0-9]+\b")  # generated names of facts, parameters at the as-of date, and rules
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Program:
         self.values_and_conditions: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = \
             namespace["values"]
         self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
+        # rule id → its trace alone, given the facts, the date and the values path's values
+        self.tracers: dict[str, Callable[[FactsMap, date, dict[str, Any]], Any]] = namespace["TRACERS"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
@@ -452,7 +457,8 @@ class _ProgramWriter:
 
     def write(self) -> str:
         values_body, conditions = self._values_rules()
-        traced_body = self._traced_rules()
+        traced = self._traced_rules()
+        traced_body = [line for lines in traced for line in lines]
         outputs = "{" + ", ".join(f"{p.id!r}: {self.names.derived[p.id]}" for p in self.plans) + "}"
         # Facts and parameters are bound once at the top, after all rules have named what they read.
         prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
@@ -463,7 +469,8 @@ class _ProgramWriter:
                                       for name, p in self.names.params.items()]
         return "\n".join(
             ["def values(F, as_of):", *values_prologue, *values_body, f"    return {outputs}, {conditions}", "",
-             "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", ""]
+             "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", "",
+             *self._rule_tracers(traced), ""]
         )
 
     def _values_rules(self) -> tuple[list[str], str]:
@@ -535,8 +542,9 @@ class _ProgramWriter:
         lines.append("    else:")
         lines.extend("        " + line for line in inactive)
 
-    def _traced_rules(self) -> list[str]:
-        lines: list[str] = []
+    def _traced_rules(self) -> list[list[str]]:
+        """Each rule's statements on the traced path (they set its value and ``T[id]``)."""
+        out: list[list[str]] = []
         for plan in self.plans:
             target = self.names.derived[plan.id]
             body: list[str] = []
@@ -546,8 +554,27 @@ class _ProgramWriter:
                 value, trace = self._traced_value(plan, body, "")
                 body += [f"{target} = {value}", f"T[{plan.id!r}] = {trace}"]
             inactive = [f"{target} = {self._inactive(plan)}", f"T[{plan.id!r}] = None"]
+            lines: list[str] = []
             self._guarded(lines, plan, body, inactive)
-        return lines
+            out.append(lines)
+        return out
+
+    def _rule_tracers(self, traced: list[list[str]]) -> list[str]:
+        """One function per rule tracing that rule alone, reading the rules it depends on from the values
+        path's values ``D``: an explanation of a few rules costs a few rules, not the whole traced path."""
+        facts = {x: name for name, x in self.names.facts.items()}
+        params = {p: name for name, p in self.names.params.items()}
+        rules = {self.names.derived[plan.id]: plan.id for plan in self.plans}
+        source: list[str] = []
+        for index, (plan, lines) in enumerate(zip(self.plans, traced)):
+            used = dict.fromkeys(_ATOM.findall("\n".join(lines)))
+            prologue = [f"    {atom} = F.get({facts[atom]!r})" for atom in used if atom in facts]
+            prologue += [f"    {atom} = {self.names.param_table(params[atom])}.at3(as_of)" for atom in used if atom in params]
+            prologue += [f"    {atom} = D[{rules[atom]!r}]" for atom in used
+                         if atom in rules and atom != self.names.derived[plan.id]]
+            source += [f"def trace_{index}(F, as_of, D):", *prologue, "    T = {}", *lines, f"    return T[{plan.id!r}]", ""]
+        source.append("TRACERS = {" + ", ".join(f"{plan.id!r}: trace_{i}" for i, plan in enumerate(self.plans)) + "}")
+        return source
 
     def _traced_for_each(self, plan: RulePlan, body: list[str], target: str) -> None:
         assert plan.for_each is not None

@@ -53,24 +53,22 @@ class Explainer:
 
     A rule's status is read from the values path's values and conditions where they settle it
     (a complete case, above all); anything else (facts still needed, reasons, per-item outcomes
-    with conditions) is read from the traced path, run once per case on first need.
+    with conditions) is read from that rule's trace, recorded on first need (``trace(rule_id)``).
     """
 
     def __init__(self, rules: dict[str, Rule], facts: dict[str, Any], values: dict[str, Any],
-                 conditions: dict[str, Any], as_of: date, shapes: Shapes,
-                 trace: Callable[[], dict[str, Any]]):
+                 conditions: dict[str, Any], as_of: date, shapes: Shapes, trace: Callable[[str], Any]):
         self.rules, self.facts, self.values, self.conditions = rules, facts, values, conditions
         self.as_of, self.shapes, self._trace = as_of, shapes, trace
-        self._traces: dict[str, Any] | None = None
+        self.traces: dict[str, Any] = {}  # rule id → its recorded trace, for the rules that needed one
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
         self._needed: dict[str, list[str]] = {}
 
-    @property
-    def traces(self) -> dict[str, Any]:
-        if self._traces is None:
-            self._traces = self._trace()
-        return self._traces
+    def trace(self, rule_id: str) -> Any:
+        if rule_id not in self.traces:
+            self.traces[rule_id] = self._trace(rule_id)
+        return self.traces[rule_id]
 
     def summary(self, rule_id: str) -> RuleOutcome:
         """What a rule did (status, value, defeaters, facts still needed), without the reasons."""
@@ -115,7 +113,7 @@ class Explainer:
         return RuleOutcome(rule, _status(rule, condition, value), value)
 
     def _build(self, rule: Rule) -> RuleOutcome:
-        trace = self.traces.get(rule.id)
+        trace = self.trace(rule.id)
         if trace is None:
             return RuleOutcome(rule, "not_in_force", self.values.get(rule.id))
         if rule.for_each:
@@ -167,7 +165,7 @@ class Explainer:
 
     def _add_reasons(self, outcome: RuleOutcome) -> None:
         rule = outcome.rule
-        trace = self.traces.get(rule.id)
+        trace = self.trace(rule.id)
         if trace is None:
             return
         if rule.for_each:

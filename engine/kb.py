@@ -67,9 +67,10 @@ class KnowledgeBase:
         flat, document_as_of = self.catalog.validate(facts, source)
         day = as_of or document_as_of or date.today()
         values, conditions = self.program.values_and_conditions(flat, day)
-        # The traced path runs only if an explanation or a fact still needed asks for it.
+        # A rule is traced only if an explanation or a fact still needed asks for it.
+        tracers = self.program.tracers
         explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
-                              lambda: self.program.traced(flat, day)[1])
+                              lambda rule_id: tracers[rule_id](flat, day, values))
         return Result(self, flat, day, values, explainer)
 
     def values(self, facts: dict[str, Any], as_of: date) -> dict[str, Any]:

@@ -246,7 +246,10 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
         kb: asylum_kb.KnowledgeBase, data: st.DataObject) -> None:
     document, as_of = _case(kb, data)
     facts, _ = kb.catalog.validate(document)
-    assert kb.values(facts, as_of) == kb.program.traced(facts, as_of)[0]
+    values, traces = kb.program.traced(facts, as_of)
+    assert kb.values(facts, as_of) == values
+    for rule_id, tracer in kb.program.tracers.items():  # one rule traced alone = its part of the whole trace
+        assert tracer(facts, as_of, values) == traces[rule_id], rule_id
     result = kb.evaluate(document, as_of=as_of)
     for rule in kb.rules.values():  # outcomes read from values and conditions = outcomes read from traces
         quick = result.explainer._untraced(rule)
