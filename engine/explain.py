@@ -87,30 +87,31 @@ class Explainer:
         return outcome
 
     def _untraced(self, rule: Rule) -> RuleOutcome | None:
-        """The outcome from values and conditions alone, or ``None`` when it needs the traces."""
+        """The outcome from values and conditions alone, or ``None`` when it needs the rule's trace."""
+        plan = self.shapes.plans[rule.id]
         value = self.values.get(rule.id)
-        if not rule.in_force(self.as_of):
+        if not plan.in_force(self.as_of):
             return RuleOutcome(rule, "not_in_force", value)
-        if rule.for_each:
-            if rule.boolean or rule.when is not None or value is None or any(v is None for v in value):
-                return None
-            labels = self._labels(rule, self.conditions[rule.id])
-            items = [(label, RuleOutcome(rule, _status(rule, True, v), v)) for label, v in zip(labels, value)]
-            status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
-            return RuleOutcome(rule, status, value, items=items)
-        if rule.boolean:
+        if plan.mode == "value":
+            condition = self.conditions[rule.id] if plan.has_when else True
+            if value is None and (condition is None or (plan.has_value if condition else plan.has_otherwise)):
+                return None  # the facts still needed are read from the trace
+            return RuleOutcome(rule, _status_of(plan.by_value, condition, value), value)
+        if plan.mode == "boolean":
             if value is None:
                 return None
-            condition = self.conditions.get(rule.id, True)
-            outcome = RuleOutcome(rule, _status(rule, condition, value), value)
-            outcome.defeated_by = [d for d in rule.defeated_by if self.values.get(d) is True]
-            if condition is True and outcome.defeated_by:
-                outcome.status = "defeated"
+            outcome = RuleOutcome(rule, "fired" if value else "not_fired", value)
+            if plan.defeated_by:
+                outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
+                if outcome.defeated_by and self.conditions[rule.id] is True:
+                    outcome.status = "defeated"
             return outcome
-        condition = self.conditions[rule.id] if rule.when is not None else True
-        if value is None and (condition is None or (rule.value if condition else rule.otherwise) is not None):
-            return None  # the facts still needed are read from the traces
-        return RuleOutcome(rule, _status(rule, condition, value), value)
+        if plan.has_when or value is None or None in value:
+            return None
+        labels = self._labels(rule, self.conditions[rule.id])
+        items = [(label, RuleOutcome(rule, _status_of(plan.by_value, True, v), v)) for label, v in zip(labels, value)]
+        status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
+        return RuleOutcome(rule, status, value, items=items)
 
     def _build(self, rule: Rule) -> RuleOutcome:
         trace = self.trace(rule.id)
@@ -270,15 +271,8 @@ class Explainer:
 
     def walk_proof(self, rule_id: str) -> Iterator[RuleOutcome]:
         """Each rule in the proof of ``rule_id`` once, depth-first."""
-        seen: set[str] = set()
-        stack = [rule_id]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
+        for current in self.shapes.proof(rule_id):
             yield self.summary(current)
-            stack.extend(reversed(self.rules[current].reads))
 
 
 def _branches(rule: Rule, condition: Any, value_trace: Any, otherwise_trace: Any) -> list[tuple[Checked | None, Any]]:
@@ -292,11 +286,15 @@ def _branches(rule: Rule, condition: Any, value_trace: Any, otherwise_trace: Any
 
 def _status(rule: Rule, condition: Any, value: Any) -> str:
     """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
-    if rule.boolean or rule.type.kind == "boolean":
-        return {True: "fired", False: "not_fired"}.get(value, "undetermined")
+    return _status_of(rule.boolean or rule.type.kind == "boolean", condition, value)
+
+
+def _status_of(by_value: bool, condition: Any, value: Any) -> str:
+    if by_value:
+        return "fired" if value is True else "not_fired" if value is False else "undetermined"
     if value is None and condition is not False:
         return "undetermined" if condition is None else "fired"
-    return {True: "fired", False: "not_fired"}.get(condition, "undetermined")
+    return "fired" if condition is True else "not_fired" if condition is False else "undetermined"
 
 
 def _items_name(rule: Rule) -> str:

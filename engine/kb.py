@@ -47,12 +47,12 @@ class KnowledgeBase:
         """What results need that does not depend on the case, computed once (lazily) per knowledge base."""
         shapes: Shapes | None = self.__dict__.get("_shapes")
         if shapes is None:
-            shapes = self.__dict__["_shapes"] = Shapes()
+            shapes = self.__dict__["_shapes"] = Shapes(self.rules)
         return shapes
 
     @property
     def determinations(self) -> list[Rule]:
-        return [rule for rule in self.rules.values() if rule.determination]
+        return [self.rules[rule_id] for rule_id in self.shapes.determination_ids]
 
     def eras_at(self, day: date) -> list[Era]:
         return [era for era in self.eras if era.contains(day)]
@@ -99,10 +99,10 @@ class Result:
     def facts_needed(self) -> list[str]:
         """Unknown facts that could settle an undetermined determination, most decisive first."""
         if self._needed is None:
-            self._needed = self._facts_needed([rule.id for rule in self.kb.determinations])
+            self._needed = self._facts_needed(self.kb.shapes.determination_ids)
         return self._needed
 
-    def _facts_needed(self, rule_ids: list[str]) -> list[str]:
+    def _facts_needed(self, rule_ids: Iterable[str]) -> list[str]:
         counts: Counter[str] = Counter()
         first_seen: dict[str, int] = {}
         for rule_id in rule_ids:
@@ -166,9 +166,9 @@ class Result:
 
     def _requested(self, only: Iterable[str] | None) -> list[str]:
         """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""
-        determinations = [rule.id for rule in self.kb.determinations]
+        determinations = self.kb.shapes.determination_ids
         if only is None:
-            return determinations
+            return list(determinations)
         wanted = set(only)
         for rule_id in wanted - set(determinations):
             hint = suggest(rule_id, determinations)
@@ -177,7 +177,7 @@ class Result:
 
     def _proof_rules(self, rule_ids: list[str]) -> list[str]:
         """Every rule in the proofs of these determinations, in knowledge-base (dependency) order."""
-        seen = {o.rule.id for rule_id in rule_ids for o in self.explainer.walk_proof(rule_id)}
+        seen = {r for rule_id in rule_ids for r in self.kb.shapes.proof(rule_id)}
         return [rule_id for rule_id in self.kb.rules if rule_id in seen]
 
     def explanation(self, rule_id: str) -> dict[str, Any]:

@@ -8,6 +8,8 @@ belongs to one knowledge base (it is rebuilt, not pickled, with it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from . import syntax as s
@@ -16,10 +18,31 @@ from .model import Rule
 from .printer import to_text
 
 
+@dataclass(frozen=True)
+class StatusPlan:
+    """What decides a rule's status besides its value and condition, read once from the rule."""
+
+    start: date | None
+    end: date | None
+    mode: str  # items (per-item rule), boolean (criterion, bar, exception), value
+    by_value: bool  # status follows the value (yes/no rules) rather than the condition
+    has_when: bool
+    has_value: bool
+    has_otherwise: bool
+    defeated_by: tuple[str, ...]
+
+    def in_force(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+
 class Shapes:
     """Lazily filled tables of case-independent facts about a knowledge base's expressions and rules."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: dict[str, Rule]) -> None:
+        self.rules = rules
+        self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
+        self.plans = {rule.id: _plan(rule) for rule in rules.values()}
+        self._proofs: dict[str, tuple[str, ...]] = {}
         self._nodes: dict[int, tuple[s.Expr, list[s.Expr], tuple[int, ...]]] = {}
         self._texts: dict[int, tuple[s.Expr, str]] = {}
         self._names: dict[int, tuple[s.Expr, tuple[tuple[int, str], ...]]] = {}
@@ -62,3 +85,23 @@ class Shapes:
         if entry is None:
             entry = self._citations[rule.id] = ([c.text() for c in rule.citations], [c.as_dict() for c in rule.citations])
         return entry
+
+    def proof(self, rule_id: str) -> tuple[str, ...]:
+        """Each rule in the proof of ``rule_id`` once, depth-first (the rules it reads, and theirs)."""
+        found = self._proofs.get(rule_id)
+        if found is None:
+            seen: dict[str, None] = {}
+            stack = [rule_id]
+            while stack:
+                current = stack.pop()
+                if current not in seen:
+                    seen[current] = None
+                    stack.extend(reversed(self.rules[current].reads))
+            found = self._proofs[rule_id] = tuple(seen)
+        return found
+
+
+def _plan(rule: Rule) -> StatusPlan:
+    mode = "items" if rule.for_each else "boolean" if rule.boolean else "value"
+    return StatusPlan(rule.effective_from, rule.effective_to, mode, rule.boolean or rule.type.kind == "boolean",
+                      rule.when is not None, rule.value is not None, rule.otherwise is not None, tuple(rule.defeated_by))
