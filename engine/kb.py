@@ -112,15 +112,15 @@ class Result:
         return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
 
     def determination(self, rule_id: str) -> dict[str, Any]:
-        outcome = self.explainer.summary(rule_id)
-        proof = list(self.explainer.walk_proof(rule_id))
+        summary, shapes = self.explainer.summary, self.kb.shapes
+        outcome = summary(rule_id)
         # An unverified rule matters only where it applied or could still apply.
-        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
+        unverified = [r for r in shapes.unverified_in_proof(rule_id) if summary(r).status in ("fired", "undetermined")]
         out: dict[str, Any] = {
             "value": _reported(outcome),
             "status": _status(outcome),
             "title": outcome.rule.title,
-            "rules_fired": [o.rule.id for o in proof if o.status == "fired"],
+            "rules_fired": [r for r in shapes.proof(rule_id) if summary(r).status == "fired"],
             "facts_needed": outcome.facts_needed,
             "citations": [dict(c) for c in self.kb.shapes.citations(outcome.rule)[1]],
         }

@@ -31,9 +31,6 @@ class StatusPlan:
     has_otherwise: bool
     defeated_by: tuple[str, ...]
 
-    def in_force(self, day: date) -> bool:
-        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
-
 
 class Shapes:
     """Lazily filled tables of case-independent facts about a knowledge base's expressions and rules."""
@@ -43,6 +40,7 @@ class Shapes:
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
         self.plans = {rule.id: _plan(rule) for rule in rules.values()}
         self._proofs: dict[str, tuple[str, ...]] = {}
+        self._unverified: dict[str, tuple[str, ...]] = {}
         self._nodes: dict[int, tuple[s.Expr, list[s.Expr], tuple[int, ...]]] = {}
         self._texts: dict[int, tuple[s.Expr, str]] = {}
         self._names: dict[int, tuple[s.Expr, tuple[tuple[int, str], ...]]] = {}
@@ -98,6 +96,14 @@ class Shapes:
                     seen[current] = None
                     stack.extend(reversed(self.rules[current].reads))
             found = self._proofs[rule_id] = tuple(seen)
+        return found
+
+    def unverified_in_proof(self, rule_id: str) -> tuple[str, ...]:
+        """The rules marked ``confidence: unverified`` in the proof of ``rule_id``, in proof order."""
+        found = self._unverified.get(rule_id)
+        if found is None:
+            found = self._unverified[rule_id] = tuple(
+                r for r in self.proof(rule_id) if self.rules[r].confidence == "unverified")
         return found
 
 
