@@ -86,6 +86,7 @@ class Result:
     values: dict[str, Any]
     explainer: Explainer
     _needed: list[str] | None = field(default=None, repr=False)
+    _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """What one rule did for this case, with the sub-conditions that decided it."""
@@ -154,11 +155,18 @@ class Result:
         out["rules_fired"] = [r for r in considered if self.explainer.summary(r).status == "fired"]
         if explain:
             out["rules_not_fired"] = [
-                {"rule": r, "status": o.status, "reasons": rule_outcome_dict(self.outcome(r), self.kb.shapes)["reasons"]}
+                {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
                 for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
             out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         out["disclaimer"] = self.kb.manifest.disclaimer
         return out
+
+    def _outcome_dict(self, rule_id: str) -> dict[str, Any]:
+        """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
+        found = self._outcome_dicts.get(rule_id)
+        if found is None:
+            found = self._outcome_dicts[rule_id] = rule_outcome_dict(self.outcome(rule_id), self.kb.shapes)
+        return found
 
     def _values_only(self, rule_id: str) -> dict[str, Any]:
         outcome = self.explainer.summary(rule_id)
@@ -186,7 +194,7 @@ class Result:
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             if not node.get("see_above"):
-                node.update(rule_outcome_dict(self.outcome(node["rule"]), self.kb.shapes))
+                node.update(self._outcome_dict(node["rule"]))
                 node["because"] = [fill(child) for child in node["because"]]
             return node
 
