@@ -122,6 +122,7 @@ class Result:
     id: str | int | None = None  # the case's own id, echoed from the fact document
     _needed: list[str] | None = field(default=None, repr=False)
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _status_table: dict[str, str] | None = field(default=None, repr=False)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
@@ -151,15 +152,15 @@ class Result:
         return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
 
     def determination(self, rule_id: str) -> dict[str, Any]:
-        summary, shapes = self.explainer.summary, self.kb.shapes
-        outcome = summary(rule_id)
+        shapes, statuses = self.kb.shapes, self._statuses()
+        outcome = self.explainer.summary(rule_id)
         # An unverified rule matters only where it applied or could still apply.
-        unverified = [r for r in shapes.unverified_in_proof(rule_id) if summary(r).status in ("fired", "undetermined")]
+        unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
         out: dict[str, Any] = {
             "value": iso(_reported(outcome)),
             "status": _status(outcome),
             "title": outcome.rule.title,
-            "rules_fired": [r for r in shapes.proof(rule_id) if summary(r).status == "fired"],
+            "rules_fired": [r for r in shapes.proof(rule_id) if statuses[r] == "fired"],
             "facts_needed": outcome.facts_needed,
             "citations": [dict(c) for c in self.kb.shapes.citations(outcome.rule)[1]],
         }
@@ -191,7 +192,8 @@ class Result:
         out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
         out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
         considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
-        out["rules_fired"] = [r for r in considered if self.explainer.summary(r).status == "fired"]
+        statuses = self._statuses()
+        out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
         if explain:
             out["rules_not_fired"] = [
                 {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
@@ -199,6 +201,13 @@ class Result:
             out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         out["disclaimer"] = self.kb.manifest.disclaimer
         return out
+
+    def _statuses(self) -> dict[str, str]:
+        """Every rule's status, once per result (proofs share rules)."""
+        if self._status_table is None:
+            summary = self.explainer.summary
+            self._status_table = {rule_id: summary(rule_id).status for rule_id in self.kb.rules}
+        return self._status_table
 
     def _outcome_dict(self, rule_id: str) -> dict[str, Any]:
         """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
