@@ -262,6 +262,12 @@ class _Values:
 
     def e_Arith(self, node: s.Arith) -> str:
         kinds = (self.checked.type_of(node.left).kind, self.checked.type_of(node.right).kind)
+        duration = node.right.value if isinstance(node.right, s.Literal) else None
+        if kinds == ("date", "duration") and isinstance(duration, values.Duration) and node.op in "+-" \
+                and not duration.months and not duration.days:
+            # A literal number of years (the common case): a faster helper with the same calendar rule.
+            years = duration.years if node.op == "+" else -duration.years
+            return f"_safe3(_add_years, {self.emit(node.left)}, {years})"
         plain = _arith(node.op, kinds, "L", "R", three_valued=False)
         if plain.startswith("_"):  # helpers that may have no value go through _safe3, as on the traced path
             return _arith(node.op, kinds, self.emit(node.left), self.emit(node.right), three_valued=True)
