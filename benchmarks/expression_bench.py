@@ -73,7 +73,7 @@ def main() -> None:
     params = {p.id: (p.type, DatedValues([(v.start, v.value) for v in p.values])) for p in kb.parameters.values()}
     compiled = compile_expression(EXPRESSION, types, params)
     assert compiled.value(FACTS, AS_OF) is hand_written(FACTS) is True
-    print(f"generated fast path:\n{compiled.program.source.split(chr(10) + chr(10))[0]}\n")
+    print(f"generated values path:\n{compiled.program.source.split(chr(10) + chr(10))[0]}\n")
 
     def per_call(fn) -> float:
         runs = [timeit.timeit(fn, number=args.number) for _ in range(5)]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asylum_kb
+from asylum_kb.values import add_years
 
 AS_OF = date(2025, 9, 15)
 KINDS = ("complete", "children", "sparse")
@@ -88,7 +89,7 @@ def _by_type(spec: Any, rng: random.Random) -> Any:
 def _children(rng: random.Random, filing: date) -> list[dict[str, Any]]:
     out = []
     for i in range(rng.randint(1, 4)):
-        born = filing.replace(year=filing.year - 21) if rng.random() < 0.3 else _day(rng, date(1995, 1, 1), date(2024, 1, 1))
+        born = add_years(filing, -21) if rng.random() < 0.3 else _day(rng, date(1995, 1, 1), date(2024, 1, 1))
         child = {"name": f"child{i + 1}", "date_of_birth": born + timedelta(days=rng.choice([-1, 0, 1])),
                  "married": rng.random() < 0.1}
         out.append(child)

@@ -52,7 +52,7 @@ class ParametersAt:
 
 def safe3(function: Callable[..., Any], *args: Any) -> Any:
     """Apply a strict function on the three-valued path: unknown in, or no value, gives unknown."""
-    if any(arg is None for arg in args):
+    if None in args:  # == on our values (dates, numbers, text, durations, lists) is never true for None
         return None
     try:
         return function(*args)

@@ -22,16 +22,16 @@ import sys
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import asylum_kb  # noqa: E402
-import kb_cases  # noqa: E402
-from asylum_kb.values import Duration, shift_date, years_between  # noqa: E402
+import asylum_kb
+import kb_cases
+from asylum_kb.values import Duration, shift_date, years_between
 
 AS_OF = kb_cases.AS_OF
 CHECKED = ("fees.asylum_application", "asylum.procedure", "asylum.filing_deadline_date", "family.derivative_children")
@@ -114,9 +114,9 @@ def main() -> None:
     lines = [
         "# Full knowledge base vs hand-written Python",
         "",
-        f"{len(documents):,} generated complete cases with children (benchmarks/kb_cases.py), as of {AS_OF}; "
+        (f"{len(documents):,} generated complete cases with children (benchmarks/kb_cases.py), as of {AS_OF}; "
         f"{len(kb.rules)} rules, {len(kb.determinations)} determinations; the 4 checked determinations "
-        f"{'identical on every case' if not mismatches else f'DIFFER on {mismatches} cases'}.",
+        f"{'identical on every case' if not mismatches else f'DIFFER on {mismatches} cases'}."),
         "",
         "| path | determinations | µs/case | µs/determination | vs hand-written per determination |",
         "|---|---:|---:|---:|---:|",
@@ -124,9 +124,9 @@ def main() -> None:
     reference_each = rows[0][2] / rows[0][1]
     for name, count, micros in rows:
         lines.append(f"| {name} | {count} | {micros:.1f} | {micros / count:.2f} | {micros / count / reference_each:.2f}x |")
-    lines += ["", f"CPU time (time.process_time), best of {args.reps}; Python {platform.python_version()}, "
+    lines += ["", (f"CPU time (time.process_time), best of {args.reps}; Python {platform.python_version()}, "
                   f"{os.cpu_count()} cores, load average {load:.1f} while measuring; "
-                  f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Re-run: `python benchmarks/peer/full_kb.py`."]
+                  f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Re-run: `python benchmarks/peer/full_kb.py`.")]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
