@@ -13,8 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import consistency
 from .catalog import Catalog
 from .codegen import Program
+from .consistency import FactWarning
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
 from .values import iso
@@ -53,7 +55,7 @@ class KnowledgeBase:
         flat, document_as_of = self.catalog.validate(facts, source)
         day = as_of or document_as_of or date.today()
         values, traces = self.program.traced(flat, day)
-        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces))
+        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces), source=source)
 
     def values(self, facts: dict[str, Any], as_of: date) -> dict[str, Any]:
         """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
@@ -67,7 +69,13 @@ class Result:
     as_of: date
     values: dict[str, Any]
     explainer: Explainer
+    source: str = "<facts>"
     _needed: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[FactWarning]:
+        """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
+        return consistency.warnings(self.kb, self.facts, self.values, self.source)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         return self.explainer.outcome(rule_id)
@@ -124,6 +132,8 @@ class Result:
             "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
             "disclaimer": self.kb.manifest.disclaimer,
         }
+        if self.warnings:
+            out["warnings"] = [w.as_dict() for w in self.warnings]
         if explain:
             out["explanations"] = {rule.id: self.explanation(rule.id) for rule in self.kb.determinations}
         return out
