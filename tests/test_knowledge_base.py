@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import asylum_kb
@@ -56,7 +57,9 @@ def test_every_unverified_rule_and_value_is_listed_in_the_docs(kb: asylum_kb.Kno
 
 
 def test_unverified_rules_are_flagged_in_results(kb: asylum_kb.KnowledgeBase) -> None:
-    result = kb.evaluate({"bars": {"aggravated_felony": True}, "applicant": {"location": "inside_us"}})
-    determination = result.to_dict()["determinations"]["asylum.eligibility"]
-    assert determination["value"] == "ineligible"
-    assert "asylum.bar.aggravated_felony" in determination["unverified_rules"]
+    confirmed = kb.evaluate({"bars": {"aggravated_felony": True}, "applicant": {"location": "inside_us"}})
+    determination = confirmed.to_dict()["determinations"]["asylum.eligibility"]
+    assert determination["value"] == "ineligible" and "asylum.bar.aggravated_felony" not in determination.get("unverified_rules", [])
+    abroad = {"applicant": {"location": "outside_us"}, "refugee": {"referral": "unhcr"}}
+    contested = kb.evaluate(abroad, as_of=date(2025, 2, 1)).to_dict()["determinations"]["refugee.admission_outlook"]
+    assert "refugee.admissions_suspended" in contested["unverified_rules"]
