@@ -77,3 +77,11 @@ def test_every_unverified_mark_says_which_source_is_missing_and_nothing_points_t
     # this guard out of its own `grep -rni` for the word.
     mentions = [path.name for path in shipped if re.search(r"\bbrie[f]\b", path.read_text(encoding="utf-8"), re.IGNORECASE)]
     assert mentions == []
+
+
+def test_the_docs_say_what_the_knowledge_base_does_not_decide() -> None:
+    doc = (ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8")
+    section = doc.split("## What this does not decide", 1)[1].split("\n## ", 1)[0]
+    for topic in ("Nexus", "one central reason", "Particular social group", "Credibility", "Discretion",
+                  "Internal relocation", "presumption from past persecution"):
+        assert topic.lower() in section.lower(), topic
