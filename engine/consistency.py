@@ -22,17 +22,17 @@ WARNING_CODE = "W100"
 
 @dataclass(frozen=True)
 class FactWarning:
-    """One check that holds: where (the facts it read, in the fact document) and why."""
+    """One check that holds: where (the facts it read, by their path in the fact document) and why."""
 
     rule: str
     message: str
     facts: dict[str, Any]
-    source: str
     hint: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON data; no file name, so a result depends only on the facts and the as-of date (batches compare equal)."""
         return {"code": WARNING_CODE, "severity": "warning", "rule": self.rule, "message": self.message,
-                "file": self.source, "facts": iso(self.facts), "hint": self.hint}
+                "facts": iso(self.facts), "hint": self.hint}
 
 
 def holding(kb: KnowledgeBase, values: dict[str, Any]) -> list[str]:
@@ -40,14 +40,14 @@ def holding(kb: KnowledgeBase, values: dict[str, Any]) -> list[str]:
     return [rule.id for rule in kb.rules.values() if rule.check and values.get(rule.id) is True]
 
 
-def warnings(kb: KnowledgeBase, facts: dict[str, Any], values: dict[str, Any], source: str) -> list[FactWarning]:
+def warnings(kb: KnowledgeBase, facts: dict[str, Any], values: dict[str, Any]) -> list[FactWarning]:
     """A warning for each check rule that holds, naming the facts it read and their values."""
     out = []
     for rule_id in holding(kb, values):
         rule = kb.rules[rule_id]
         read = rule.when.reads("fact") if rule.when is not None else []
         located = {name: facts[name] for name in dict.fromkeys(read) if name in facts}
-        out.append(FactWarning(rule.id, rule.title, located, source, rule.plain.strip()))
+        out.append(FactWarning(rule.id, rule.title, located, rule.plain.strip()))
     return out
 
 

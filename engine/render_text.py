@@ -44,7 +44,7 @@ def render(result: Result, explain: bool = False) -> str:
         lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
     for warning in data.get("warnings", []):
         where = ", ".join(f"{name} = {_value(value)}" for name, value in warning["facts"].items())
-        lines += ["", f"{warning['file']}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
+        lines += ["", f"{result.source}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
                   f"  facts: {where}"]
     if data["facts_needed"]:
         lines += ["", "Facts still needed (most decisive first):"]
