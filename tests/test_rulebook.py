@@ -38,7 +38,7 @@ def test_parameters_page_tables_every_dated_value(rulebook: Path) -> None:
     page = (rulebook / "parameters.md").read_text()
     assert "| 2025-07-22 | 100 | 90 FR 34511 (July 22 2025): fees apply to filings postmarked on or after July 22 2025 |" in page
     assert "| 2026-01-01 | 102 | 90 FR 52693 (Nov 21 2025) |" in page
-    assert "**unverified.** No source gives the first day EOIR collected the fee" in page
+    assert "**unverified.** EOIR applied the fee by policy memorandum" in page
 
 
 def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
