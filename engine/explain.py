@@ -78,6 +78,16 @@ class Explainer:
             found = self._outcomes[rule_id] = self._untraced(rule) or self._build(rule)
         return found
 
+    def status(self, rule_id: str) -> str:
+        """A rule's status alone: an unknown yes/no rule in force is undetermined whatever facts it awaits."""
+        found = self._outcomes.get(rule_id)
+        if found is not None:
+            return found.status
+        plan = self.shapes.plans[rule_id]
+        if plan.mode == "boolean" and self.values.get(rule_id) is None:
+            return "undetermined"  # in force: a rule not in force is False, never unknown
+        return self.summary(rule_id).status
+
     def outcome(self, rule_id: str) -> RuleOutcome:
         """What a rule did, with the sub-conditions that decided it."""
         outcome = self.summary(rule_id)

@@ -13,8 +13,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import consistency
 from .catalog import Catalog
 from .codegen import Program
+from .consistency import FactWarning
 from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
@@ -75,7 +77,7 @@ class KnowledgeBase:
         explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
                               lambda rule_id: tracers[rule_id](flat, day, values))
         case_id = facts.get("id") if isinstance(facts, dict) else None
-        return Result(self, flat, day, values, explainer, id=case_id)
+        return Result(self, flat, day, values, explainer, id=case_id, source=source)
 
     def values(self, facts: dict[str, Any], as_of: date | str) -> dict[str, Any]:
         """Every rule's raw value for already-flat, validated facts (the values path, no explanation)."""
@@ -120,9 +122,15 @@ class Result:
     values: dict[str, Any]
     explainer: Explainer
     id: str | int | None = None  # the case's own id, echoed from the fact document
+    source: str = "<facts>"  # where the facts came from, for located warnings
     _needed: list[str] | None = field(default=None, repr=False)
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _status_table: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[FactWarning]:
+        """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
+        return consistency.warnings(self.kb, self.facts, self.values)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
@@ -185,9 +193,12 @@ class Result:
             "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
             "eras": [era.id for era in self.kb.eras_at(self.as_of)],
         }
+        warnings = [w.as_dict() for w in self.warnings]
         if values_only:
             out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
             out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+            if warnings:
+                out["warnings"] = warnings
             return out
         out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
         out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
@@ -198,15 +209,18 @@ class Result:
             out["rules_not_fired"] = [
                 {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
                 for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
-            out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         out["disclaimer"] = self.kb.manifest.disclaimer
+        if warnings:
+            out["warnings"] = warnings
+        if explain:
+            out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         return out
 
     def _statuses(self) -> dict[str, str]:
         """Every rule's status, once per result (proofs share rules)."""
         if self._status_table is None:
-            summary = self.explainer.summary
-            self._status_table = {rule_id: summary(rule_id).status for rule_id in self.kb.rules}
+            status = self.explainer.status
+            self._status_table = {rule_id: status(rule_id) for rule_id in self.kb.rules}
         return self._status_table
 
     def _outcome_dict(self, rule_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from . import types as t
 from .checker import Checked
 from .diagnostics import Position
 
-BOOLEAN_KINDS = ("criterion", "bar", "exception")
+BOOLEAN_KINDS = ("criterion", "bar", "exception", "check")
 DETERMINATION_KINDS = ("outcome", "fee", "deadline")
 DISCLAIMER = ("asylum-kb is an information and training aid, not legal advice. Eligibility depends on facts, "
               "evidence and discretion that no rule engine captures; consult a qualified immigration attorney "
@@ -39,6 +39,36 @@ class Citation:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who decides a determination; ``where`` limits it to cases in which other determinations have these values.
+
+    Which body decides is law (8 CFR 208.2, 208.16), so it lives in the rule files, not in code.
+    """
+
+    authority: str
+    citations: tuple[Citation, ...]
+    where: tuple[tuple[str, str], ...] = ()
+    notes: str = ""
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> Authority:
+        return cls(raw["authority"], tuple(Citation.parse(c) for c in raw["citations"]),
+                   tuple(sorted(raw.get("where", {}).items())), raw.get("notes", ""))
+
+    def holds(self, values: dict[str, Any]) -> bool:
+        """Whether this entry applies, given reported determination values (an unknown value does not match)."""
+        return all(values.get(rule_id) == value for rule_id, value in self.where)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"authority": self.authority, "citations": [c.text() for c in self.citations]}
+        if self.where:
+            out["where"] = dict(self.where)
+        if self.notes:
+            out["notes"] = self.notes
+        return out
 
 
 @dataclass(frozen=True)
@@ -121,6 +151,7 @@ class Rule:
     notes: str = ""
     plain: str = ""
     description: str = ""
+    decided_by: tuple[Authority, ...] = ()
     # Filled in by the loader after checking:
     when: Checked | None = None
     value: Checked | None = None
@@ -137,6 +168,11 @@ class Rule:
     @property
     def determination(self) -> bool:
         return self.kind in DETERMINATION_KINDS
+
+    @property
+    def check(self) -> bool:
+        """A consistency check: when it holds, the case's facts contradict each other (a warning, not an answer)."""
+        return self.kind == "check"
 
     def in_force(self, day: date) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (

@@ -38,6 +38,7 @@ class Shapes:
     def __init__(self, rules: dict[str, Rule]) -> None:
         self.rules = rules
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
+        self.check_ids = tuple(rule.id for rule in rules.values() if rule.check)
         self.plans = {rule.id: _plan(rule) for rule in rules.values()}
         self._proofs: dict[str, tuple[str, ...]] = {}
         self._unverified: dict[str, tuple[str, ...]] = {}

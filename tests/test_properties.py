@@ -253,7 +253,9 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
     result = kb.evaluate(document, as_of=as_of)
     for rule in kb.rules.values():  # outcomes read from values and conditions = outcomes read from traces
         quick = result.explainer._untraced(rule)
-        assert quick is None or _shape(quick) == _shape(result.explainer._build(rule)), rule.id
+        traced = result.explainer._build(rule)
+        assert quick is None or _shape(quick) == _shape(traced), rule.id
+        assert kb.evaluate(document, as_of=as_of).explainer.status(rule.id) == traced.status, rule.id
     full = kb.evaluate(document, as_of=as_of).to_dict()
     brief = kb.evaluate(document, as_of=as_of).to_dict(values_only=True)
     assert brief["determinations"] == {rule_id: {key: d[key] for key in ("value", "status", "facts_needed")}
