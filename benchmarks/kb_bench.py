@@ -83,15 +83,17 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line.")
+    parser.add_argument("--rules", type=Path, default=default_rules_dir(),
+                        help="Rules folder (default: the shipped knowledge base).")
     args = parser.parse_args()
 
-    kb = asylum_kb.load()
+    kb = asylum_kb.load(args.rules)
     base = measure(kb, args.cases, args.reps)
-    print_table(f"shipped knowledge base: {len(kb.rules)} rules, {len(kb.determinations)} determinations", base)
+    print_table(f"{args.rules}: {len(kb.rules)} rules, {len(kb.determinations)} determinations", base)
 
     with tempfile.TemporaryDirectory() as folder:
         rules = Path(folder) / "rules"
-        shutil.copytree(default_rules_dir(), rules, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(args.rules, rules, ignore=shutil.ignore_patterns("__pycache__"))
         kb_cases.write_generated_rules(rules, 100)
         big = asylum_kb.load(rules)
     grown = measure(big, args.cases, args.reps)

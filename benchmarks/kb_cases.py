@@ -86,12 +86,13 @@ def _by_type(spec: Any, rng: random.Random) -> Any:
     return None
 
 
-def _children(rng: random.Random, filing: date) -> list[dict[str, Any]]:
+def _children(rng: random.Random, filing: date, fields: tuple[Any, ...]) -> list[dict[str, Any]]:
     out = []
     for i in range(rng.randint(1, 4)):
         born = add_years(filing, -21) if rng.random() < 0.3 else _day(rng, date(1995, 1, 1), date(2024, 1, 1))
         child = {"name": f"child{i + 1}", "date_of_birth": born + timedelta(days=rng.choice([-1, 0, 1])),
                  "married": rng.random() < 0.1}
+        child |= {spec.name: _by_type(spec, rng) for spec in fields if spec.name not in child}  # fields added later
         out.append(child)
     return out
 
@@ -104,7 +105,8 @@ def case(kb: asylum_kb.KnowledgeBase, kind: str, rng: random.Random) -> dict[str
             flat[name] = _by_type(spec, rng)
     flat = {name: value for name, value in flat.items() if name in kb.catalog.facts}
     if kind == "children":
-        flat["family.children"] = _children(rng, flat["application.filing_date"])
+        spec = kb.catalog.facts["family.children"].items
+        flat["family.children"] = _children(rng, flat["application.filing_date"], spec.fields if spec else ())
     if kind == "sparse":
         flat = {name: value for name, value in flat.items() if rng.random() < 0.33}
     document: dict[str, Any] = {}

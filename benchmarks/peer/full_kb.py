@@ -5,9 +5,10 @@ usage: python benchmarks/peer/full_kb.py [--cases 5000] [--reps 7] [--out benchm
 The shared peer harness (../shared/bench/peers) times 17 chained rules; this workload times the
 shipped knowledge base (every rule, every determination) on generated complete cases with children
 (benchmarks/kb_cases.py). The reference is hand-written Python for four determinations, written
-from the rule files: the I-589 fee, the procedure, the filing deadline date and each child's
-derivative status. Its parameters (fees, the one-year period, the age limit) are read from the
-knowledge base once, so the reference follows dated values; the logic is written out by hand.
+from the rule files: the procedure (with the unaccompanied-child test on the filing date), the I-589
+fee, the filing deadline date and the initial EAD fee. Its parameters (fees, the one-year period) are
+read from the knowledge base once, so the reference follows dated values; the logic is written out by
+hand. When the rules change, this reference must change with them (the check below says so).
 Every case is checked: the four determinations must be identical on both sides.
 Times are CPU time (time.process_time), best of --reps; the input is the fact document with ISO
 date text, so both sides parse dates inside the timed call.
@@ -34,7 +35,7 @@ import kb_cases
 from asylum_kb.values import Duration, shift_date, years_between
 
 AS_OF = kb_cases.AS_OF
-CHECKED = ("fees.asylum_application", "asylum.procedure", "asylum.filing_deadline_date", "family.derivative_children")
+CHECKED = ("fees.asylum_application", "asylum.procedure", "asylum.filing_deadline_date", "fees.ead_initial")
 
 
 class HandWritten:
@@ -46,7 +47,7 @@ class HandWritten:
             return [v.start for v in values], [v.value for v in values]
 
         self.fee, self.court_fee = history("fee.i589"), history("fee.i589_court")
-        self.filing_period, self.child_age = history("deadline.asylum_filing"), history("family.child_age_limit")
+        self.filing_period, self.ead_fee = history("deadline.asylum_filing"), history("fee.ead_initial_c8")
 
     @staticmethod
     def _at(table: tuple[list[date], list[Any]], day: date) -> Any:
@@ -55,24 +56,21 @@ class HandWritten:
 
     def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
         applicant, application = document.get("applicant", {}), document.get("application", {})
+        filed = date.fromisoformat(application["filing_date"])
+        arrived = date.fromisoformat(applicant["last_arrival_date"])
+        born = date.fromisoformat(applicant["date_of_birth"])
+        unaccompanied_child = applicant["unaccompanied_child"] and years_between(born, filed) < 18
         location = applicant.get("location")
         if location == "outside_us":
             procedure = "not_applicable"
-        elif applicant.get("in_removal_proceedings") or location == "at_port_of_entry":
+        elif (applicant["in_removal_proceedings"] or location == "at_port_of_entry") and not unaccompanied_child:
             procedure = "defensive"
         else:
             procedure = "affirmative"
-        filed = date.fromisoformat(application["filing_date"])
-        arrived = date.fromisoformat(applicant["last_arrival_date"])
         fee = self._at(self.court_fee if procedure == "defensive" else self.fee, filed)
         period: Duration = self._at(self.filing_period, arrived)
-        limit = self._at(self.child_age, filed)
-        children = [{"name": child["name"],
-                     "value": "included" if not child["married"]
-                     and years_between(date.fromisoformat(child["date_of_birth"]), filed) < limit else "not_eligible"}
-                    for child in document.get("family", {}).get("children", [])]
         return {"fees.asylum_application": fee, "asylum.procedure": procedure,
-                "asylum.filing_deadline_date": shift_date(arrived, period), "family.derivative_children": children}
+                "asylum.filing_deadline_date": shift_date(arrived, period), "fees.ead_initial": self._at(self.ead_fee, AS_OF)}
 
 
 def per_case(fn: Callable[[Any], Any], items: list[Any], reps: int) -> float:
