@@ -19,7 +19,7 @@ from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
 from .kb import KnowledgeBase, default_rules_dir
-from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
+from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset, Ruling
 from .timeline import build_eras, build_parameters, era_start
 from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
@@ -190,7 +190,7 @@ class _Assembler:
             otherwise_text=_text(raw.get("otherwise")), for_each=raw.get("for_each"),
             defeats=tuple(raw.get("defeats", ())), effective_from=start, effective_to=end, era=effective.get("era"),
             confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), plain=raw.get("plain", ""),
-            description=raw.get("description", ""),
+            description=raw.get("description", ""), rulings=tuple(Ruling.parse(r) for r in raw.get("rulings", ())),
         )
         return rule
 
@@ -325,7 +325,7 @@ class _Assembler:
         for_each = codegen.ForEach(rule.for_each["var"], rule.items) if rule.for_each and rule.items else None
         return codegen.RulePlan(
             id=rule.id, boolean=rule.boolean, when=rule.when, value=rule.value, otherwise=rule.otherwise,
-            defeaters=tuple(rule.defeated_by), in_force=in_force, for_each=for_each,
+            defeaters=tuple(rule.defeated_by), in_force=in_force, for_each=for_each, suspended=rule.suspensions,
         )
 
 
