@@ -30,7 +30,7 @@ def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(ruleboo
     assert "```\nasylum.filed_after_deadline\n```" in page
     assert "**Defeated by:** [Changed circumstances, and filed within a reasonable period]" \
            "(asylum.one_year_deadline.md#asylum.exception.changed_circumstances)" in page
-    assert "in force from 2008-12-23" in page and "- TVPRA 2008, P.L. 110-457 (Dec 23 2008)" in page
+    assert "in force from 2009-03-23" in page and "- TVPRA 2008, P.L. 110-457 §235(d)(7) (enacted Dec 23 2008)" in page
     assert '<a id="asylum.exception.changed_circumstances"></a>' in page
 
 
@@ -38,7 +38,7 @@ def test_parameters_page_tables_every_dated_value(rulebook: Path) -> None:
     page = (rulebook / "parameters.md").read_text()
     assert "| 2025-07-22 | 100 | 90 FR 34511 (July 22 2025): fees apply to filings postmarked on or after July 22 2025 |" in page
     assert "| 2026-01-01 | 102 | 90 FR 52693 (Nov 21 2025) |" in page
-    assert "**unverified.** The brief says EOIR applied the fee immediately" in page
+    assert "**unverified.** EOIR applied the fee by policy memorandum" in page
 
 
 def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:

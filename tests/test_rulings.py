@@ -140,3 +140,24 @@ def test_a_ruling_on_a_rule_that_cannot_reach_the_case_is_not_shown(tmp_path: Pa
     late = {"person": {**CASE["person"], "filed": "2025-08-01"}}
     assert kb.evaluate(late, as_of=date(2025, 9, 1)).to_dict()["rulings"][0]["case"] == "Doe v. Agency"
 
+
+def test_the_shipped_border_timelines_overlap_and_the_vacatur_ends_securing_the_border(kb: asylum_kb.KnowledgeBase) -> None:
+    def eras(day: date) -> list[str]:
+        return [era.id for era in kb.eras_at(day) if era.id.startswith("border.")]
+
+    assert eras(date(2024, 6, 4)) == ["border.lawful_pathways"]
+    assert eras(date(2024, 8, 1)) == ["border.lawful_pathways", "border.securing_the_border"]
+    assert eras(date(2025, 5, 8)) == ["border.lawful_pathways", "border.securing_the_border", "border.proclamation_10888"]
+    assert eras(date(2025, 5, 9)) == ["border.lawful_pathways", "border.proclamation_10888"]
+    assert eras(date(2025, 5, 11)) == ["border.proclamation_10888"]
+
+
+def test_an_exception_to_a_bar_that_does_not_apply_raises_no_unverified_flag(kb: asylum_kb.KnowledgeBase) -> None:
+    northern = {"applicant": {"location": "inside_us", "last_arrival_date": "2024-07-01", "unaccompanied_child": False,
+                              "in_removal_proceedings": False},
+                "entry": {"southwest_border": False}}
+    determination = kb.evaluate(northern, as_of=date(2024, 8, 1)).determination("asylum.eligibility")
+    assert "asylum.exception.securing_the_border_lawful_permission" not in determination.get("unverified_rules", [])
+    southern = {**northern, "entry": {"southwest_border": True}}
+    determination = kb.evaluate(southern, as_of=date(2024, 8, 1)).determination("asylum.eligibility")
+    assert "asylum.exception.securing_the_border_lawful_permission" in determination["unverified_rules"]
