@@ -18,10 +18,11 @@ from . import syntax as s
 from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
+from .files import FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset, Ruling
 from .timeline import build_eras, build_parameters, era_start
-from .yamlsource import SourceFile
+from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
 from .yamlsource import load as load_yaml
 
 _EXPRESSION_FIELDS = ("when", "value", "otherwise")
@@ -58,16 +59,15 @@ def load_directory(directory: str | Path | None = None) -> KnowledgeBase:
 
 
 def _read(root: Path) -> list[SourceFile]:
-    files = sorted(p for p in root.rglob("*.yaml")
-                   if not any(part.startswith(".") for part in p.relative_to(root).parts))
-    problems: list[Diagnostic] = []
+    files, unlisted = find_files(root, ".yaml")
+    problems = [Diagnostic("E200", problem.message, file=_shown(root, problem.path)) for problem in unlisted]
     sources = []
     for path in files:
-        rel = str(path.relative_to(root.parent)) if root.parent != path.parent else path.name
+        rel = _shown(root, path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic("E200", f"cannot read file: {exc}", file=rel))
+            text = read_text(path, MAX_DOCUMENT_BYTES)
+        except FileProblem as problem:
+            problems.append(Diagnostic("E200", problem.message, file=rel, position=problem.position))
             continue
         source = load_yaml(rel, text)
         problems += source.problems
@@ -75,6 +75,11 @@ def _read(root: Path) -> list[SourceFile]:
     if problems:
         raise RulesError(problems)
     return sources
+
+
+def _shown(root: Path, path: Path) -> str:
+    """A rule file's name in messages: relative to the folder holding the rules folder."""
+    return str(path.relative_to(root.parent)) if root.parent != path.parent else path.name
 
 
 class _Assembler:
