@@ -48,3 +48,12 @@ def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
     assert "not legal advice" in page
     assert "19 I&amp;N Dec. 439" in (rulebook / "asylum.refugee_definition.html").read_text()
     assert '<span class="unverified">unverified</span>' in page
+
+
+def test_rules_and_eras_show_their_court_rulings(rulebook: Path) -> None:
+    border = (rulebook / "asylum.border.md").read_text()
+    assert ("- Las Americas Immigrant Advocacy Center v. DHS, No. 1:24-cv-01702 (D.D.C. 2025-05-09): vacated, under appeal"
+            in border)
+    eras = (rulebook / "eras.md").read_text()
+    assert "| 2024-06-05 | 2025-05-09 |" in eras and "Court rulings on Securing the Border limitation" in eras
+    assert "<h3>Court rulings</h3>" in (rulebook / "asylum.border.html").read_text()
