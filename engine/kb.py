@@ -93,10 +93,11 @@ class Result:
     def determination(self, rule_id: str) -> dict[str, Any]:
         outcome = self.outcome(rule_id)
         proof = list(self.explainer.walk_proof(rule_id))
-        # An unverified rule matters only where it applied or could still apply (an exception, only where a rule it
-        # defeats could apply).
+        # An unverified rule matters only where it applied or could still apply, and only through rules that could
+        # themselves change the answer.
+        relevant = self._could_matter(rule_id)
         unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified"
-                      and o.status in ("fired", "undetermined") and self._could_matter(o)]
+                      and o.status in ("fired", "undetermined") and o.rule.id in relevant]
         out: dict[str, Any] = {
             "value": _reported(outcome),
             "status": _status(outcome),
@@ -132,11 +133,20 @@ class Result:
             return []
         return [{"rule": outcome.rule.id, **r.as_dict(self.as_of)} for r in outcome.rule.rulings if r.day <= self.as_of]
 
-    def _could_matter(self, outcome: RuleOutcome) -> bool:
-        rule = outcome.rule
-        if rule.kind != "exception" or not rule.defeats:
-            return True
-        return any(self.outcome(target).status not in ("not_fired", "not_in_force") for target in rule.defeats)
+    def _could_matter(self, rule_id: str) -> set[str]:
+        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
+        exceptions of a bar whose own condition failed."""
+        marked, stack = {rule_id}, [rule_id]
+        while stack:
+            outcome = self.outcome(stack.pop())
+            if outcome.status == "not_in_force":
+                continue
+            for dep in outcome.rule.reads:
+                if dep in marked or (dep in outcome.rule.defeated_by and outcome.status == "not_fired"):
+                    continue
+                marked.add(dep)
+                stack.append(dep)
+        return marked
 
     def _bears_on_case(self, outcome: RuleOutcome) -> bool:
         """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it

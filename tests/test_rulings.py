@@ -161,3 +161,15 @@ def test_an_exception_to_a_bar_that_does_not_apply_raises_no_unverified_flag(kb:
     southern = {**northern, "entry": {"southwest_border": True}}
     determination = kb.evaluate(southern, as_of=date(2024, 8, 1)).determination("asylum.eligibility")
     assert "asylum.exception.securing_the_border_lawful_permission" in determination["unverified_rules"]
+
+
+def test_a_criterion_read_only_by_a_vacated_bar_raises_no_unverified_flag(kb: asylum_kb.KnowledgeBase) -> None:
+    crossing = {"applicant": {"location": "inside_us", "last_arrival_date": "2024-07-01", "unaccompanied_child": False,
+                              "in_removal_proceedings": False},
+                "entry": {"southwest_border": True, "between_ports": True, "cbp_one_appointment": False,
+                          "transited_third_country": False, "exceptionally_compelling_circumstances": False,
+                          "documents_sufficient_for_lawful_admission": False}}
+    before = kb.evaluate(crossing, as_of=date(2025, 5, 8)).determination("asylum.eligibility")
+    after = kb.evaluate(crossing, as_of=date(2025, 5, 9)).determination("asylum.eligibility")
+    assert before["value"] == "ineligible" and "asylum.border.securing_the_border_covered" in before["unverified_rules"]
+    assert "asylum.border.securing_the_border_covered" not in after.get("unverified_rules", [])
