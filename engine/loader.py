@@ -18,11 +18,11 @@ from . import syntax as s
 from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
-from .files import FileProblem, find_files, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
-from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset, Ruling
-from .timeline import build_eras, build_parameters, era_start
-from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
+from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
+from .timeline import build_eras, build_parameters, build_rulings, calendar_date, era_start
+from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
 _EXPRESSION_FIELDS = ("when", "value", "otherwise")
@@ -181,8 +181,11 @@ class _Assembler:
     def _rule(self, raw: dict[str, Any], ruleset: str, source: SourceFile, path: tuple[Any, ...],
               eras: dict[str, Era]) -> Rule:
         effective = raw.get("effective", {})
-        start = date.fromisoformat(effective["from"]) if "from" in effective else None
-        end = date.fromisoformat(effective["to"]) if "to" in effective else None
+        start = end = None
+        if "from" in effective:
+            start = calendar_date(effective["from"], source, path + ("effective", "from"), self.problems)
+        if "to" in effective:
+            end = calendar_date(effective["to"], source, path + ("effective", "to"), self.problems)
         if "era" in effective:
             era = era_start(effective["era"], eras, source, path + ("effective", "era"), self.problems)
             if era is not None:
@@ -195,7 +198,7 @@ class _Assembler:
             otherwise_text=_text(raw.get("otherwise")), for_each=raw.get("for_each"),
             defeats=tuple(raw.get("defeats", ())), effective_from=start, effective_to=end, era=effective.get("era"),
             confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), plain=raw.get("plain", ""),
-            description=raw.get("description", ""), rulings=tuple(Ruling.parse(r) for r in raw.get("rulings", ())),
+            description=raw.get("description", ""), rulings=build_rulings(raw.get("rulings", ()), source, path, self.problems),
         )
         return rule
 

@@ -58,12 +58,6 @@ class Ruling:
     until: date | None = None
     notes: str = ""
 
-    @classmethod
-    def parse(cls, raw: dict[str, Any]) -> Ruling:
-        return cls(raw["court"], raw["case"], date.fromisoformat(raw["date"]), raw["effect"], raw["status"],
-                   tuple(Citation.parse(c) for c in raw["citations"]),
-                   date.fromisoformat(raw["until"]) if raw.get("until") else None, raw.get("notes", ""))
-
     @property
     def suspends(self) -> bool:
         """Whether the ruling takes its rule out of force (from its date, until ``until``)."""

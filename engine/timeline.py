@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, suggest
 from .model import Citation, Era, Parameter, ParameterValue, Ruling
-from .values import Duration
+from .values import duration
 from .yamlsource import SourceFile
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(year|month|week|day)s?\s*$")
@@ -23,11 +24,11 @@ def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
         previous: Era | None = None
         for e_index, raw in ordered:
             path = ("timelines", t_index, "eras", e_index)
-            rulings = tuple(Ruling.parse(r) for r in raw.get("rulings", ()))
-            end = _date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None
+            rulings = build_rulings(raw.get("rulings", ()), source, path, problems)
+            end = calendar_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None
             era = Era(
                 id=raw["id"], title=raw["title"], timeline=timeline["id"],
-                start=_date(raw["from"], source, path + ("from",), problems) or date.min,
+                start=calendar_date(raw["from"], source, path + ("from",), problems) or date.min,
                 end=_ended_by_ruling(raw["id"], end, rulings, source, path, problems),
                 citations=tuple(Citation.parse(c) for c in raw["citations"]),
                 confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), rulings=rulings,
@@ -73,13 +74,33 @@ def _check_adjacent(previous: Era, era: Era, source: SourceFile, path: tuple[Any
             hint="add an era for the gap, or make one start the day the other ends"))
 
 
-def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
+def calendar_date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
+    """The date, or None after reporting it at its position: the schema checks the shape, not the calendar."""
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
         problems.append(Diagnostic("E201", f"'{text}' is not a calendar date", file=source.path,
                                    position=source.position(path)))
         return None
+
+
+def build_rulings(raws: Any, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> tuple[Ruling, ...]:
+    """The rulings under ``path`` ('rulings' key), each date checked against the calendar; a stay must end after it starts."""
+    out = []
+    for index, raw in enumerate(raws):
+        where = path + ("rulings", index)
+        day = calendar_date(raw["date"], source, where + ("date",), problems)
+        until = calendar_date(raw["until"], source, where + ("until",), problems) if raw.get("until") else None
+        if day is None or (raw.get("until") and until is None):
+            continue
+        if until is not None and until <= day:
+            problems.append(Diagnostic("E201", f"ruling '{raw['case']}' ends ({until}) before it starts ({day})",
+                                       file=source.path, position=source.position(where + ("until",)),
+                                       hint="'until' is the first day the ruling no longer applies"))
+            continue
+        out.append(Ruling(raw["court"], raw["case"], day, raw["effect"], raw["status"],
+                          tuple(Citation.parse(c) for c in raw["citations"]), until, raw.get("notes", "")))
+    return tuple(out)
 
 
 def era_start(era_id: str, eras: dict[str, Era], source: SourceFile, path: tuple[Any, ...],
@@ -101,7 +122,7 @@ def build_parameters(source: SourceFile, eras: dict[str, Era], problems: list[Di
                 era = era_start(entry["era"], eras, source, path + ("era",), problems)
                 start = era.start if era else None
             else:
-                start = _date(entry["from"], source, path + ("from",), problems)
+                start = calendar_date(entry["from"], source, path + ("from",), problems)
             value = _convert(raw["type"], entry["value"], source, path + ("value",), problems)
             if start is not None:
                 history.append(ParameterValue(start, value, tuple(Citation.parse(c) for c in entry["citations"]),
@@ -131,6 +152,8 @@ def _convert(kind: str, value: Any, source: SourceFile, path: tuple[Any, ...], p
     if kind in ("money", "number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return wrong("a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            return wrong("a finite number")  # .nan or .inf, or a float too large for one
         if kind == "integer" and not float(value).is_integer():
             return wrong("a whole number")
         return value if isinstance(value, int) else Decimal(repr(value))
@@ -138,11 +161,12 @@ def _convert(kind: str, value: Any, source: SourceFile, path: tuple[Any, ...], p
         match = _DURATION.match(str(value))
         if not match:
             return wrong("a duration such as '1 year' or '180 days'")
-        amount, unit = int(match[1]), match[2]
-        return {"year": Duration(years=amount), "month": Duration(months=amount),
-                "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
+        try:
+            return duration(int(match[1]), match[2])
+        except ValueError as exc:
+            return wrong(f"a duration within the calendar: {exc}")
     if kind == "date":
-        return _date(str(value), source, path, problems)
+        return calendar_date(str(value), source, path, problems)
     if kind == "boolean":
         return value if isinstance(value, bool) else wrong("true or false")
     return str(value)
