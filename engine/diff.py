@@ -47,7 +47,7 @@ def load_cases(paths: list[Path]) -> list[Case]:
 
 def _rule_text(rule: Rule) -> tuple[Any, ...]:
     return (rule.kind, rule.when_text, rule.value_text, rule.otherwise_text, rule.defeats, rule.effective_from,
-            rule.effective_to, rule.confidence)
+            rule.effective_to, rule.confidence, rule.rulings)
 
 
 def _day(side: Side) -> date:

@@ -69,3 +69,19 @@ def test_two_versions_of_the_rules(tmp_path: Path) -> None:
 def test_diff_needs_two_sides() -> None:
     code, out = run("diff", "--as-of", "2025-01-01")
     assert code == 2 and "give --as-of twice" in out
+
+
+def test_a_new_court_ruling_is_a_changed_rule_and_changes_answers_from_its_date(tmp_path: Path) -> None:
+    old = write_kb(tmp_path / "old")
+    ruling = ('    rulings:\n      - {court: D.D.C., case: Doe v. Agency, date: 2025-05-09, effect: vacated, '
+              'status: under_appeal, citations: ["Doe v. Agency"]}\n')
+    persecutor = '    when: person.persecutor\n    citations: ["Statute 3"]\n'
+    new = write_kb(tmp_path / "new", **{"rules.yaml": RULES.replace(persecutor, persecutor + ruling)})
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2025-09-01\nperson: {location: inside, arrived: 2025-01-01, filed: 2025-08-01, "
+                    "persecutor: true, excused: false}\n")
+    code, out = run("diff", "--rules", str(old), "--rules", str(new), "--scenarios", str(case), "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["rules"]["changed"] == ["mini.persecutor"]
+    changes = {c["determination"]: (c["a"], c["b"]) for c in report["cases"][0]["changes"]}
+    assert changes["mini.eligibility"] == ("ineligible", "eligible")
