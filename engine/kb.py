@@ -135,9 +135,10 @@ class Result:
         proof = list(self.explainer.walk_proof(rule_id))
         # An unverified rule matters only where it applied or could still apply, and only through rules that could
         # themselves change the answer.
-        relevant = self._could_matter(rule_id)
-        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified"
-                      and o.status in ("fired", "undetermined") and o.rule.id in relevant]
+        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
+        if unverified:
+            relevant = self._could_matter(rule_id)
+            unverified = [r for r in unverified if r in relevant]
         out: dict[str, Any] = {
             "value": iso(_reported(outcome)),
             "status": _status(outcome),
@@ -156,14 +157,9 @@ class Result:
         return out
 
     def rulings(self) -> list[dict[str, Any]]:
-        """Court rulings decided by the as-of date that bear on this case, and those on the eras in force."""
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for rule in self.kb.determinations:
-            for outcome in self.explainer.walk_proof(rule.id):
-                if outcome.rule.id not in seen:
-                    seen.add(outcome.rule.id)
-                    out += self._rulings_on(outcome)
+        """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
+        on the eras in force."""
+        out = [ruling for rule in self.kb.rules.values() if rule.rulings for ruling in self._rulings_on(self.outcome(rule.id))]
         for era in self.kb.eras_at(self.as_of):
             out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
         return out
