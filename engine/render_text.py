@@ -44,6 +44,10 @@ def render(result: Result, explain: bool = False) -> str:
         lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
     if data.get("rulings"):
         lines += ["", "Court rulings (decided by the as-of date):", *_rulings_summary(data["rulings"])]
+    for warning in data.get("warnings", []):
+        where = ", ".join(f"{name} = {_value(value)}" for name, value in warning["facts"].items())
+        lines += ["", f"{result.source}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
+                  f"  facts: {where}"]
     if data["facts_needed"]:
         lines += ["", "Facts still needed (most decisive first):"]
         lines += [f"  - {fact}" for fact in data["facts_needed"]]

@@ -21,7 +21,7 @@ def rulebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_one_page_per_ruleset_plus_index_parameters_and_eras(rulebook: Path) -> None:
     names = {p.name for p in rulebook.iterdir()}
     assert {"index.md", "index.html", "parameters.md", "eras.html", "asylum.one_year_deadline.md",
-            "asylum.bars.html"} <= names and len(names) == 26
+            "asylum.bars.html", "checks.facts.md"} <= names and len(names) == 28
 
 
 def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(rulebook: Path) -> None:
@@ -56,7 +56,7 @@ def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
     assert '<main id="main">' in page and 'lang="en"' in page and "@media print" in page
     assert "not legal advice" in page
     assert "19 I&amp;N Dec. 439" in (rulebook / "asylum.refugee_definition.html").read_text()
-    assert '<span class="unverified">unverified</span>' in page
+    assert '<span class="unverified">unverified</span>' in (rulebook / "refugee.usrap.html").read_text()
 
 
 def test_rules_and_eras_show_their_court_rulings(rulebook: Path) -> None:
