@@ -21,9 +21,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from .files import FileProblem, find_files, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
-from .yamlsource import MAX_DOCUMENT_BYTES
 
 _ENGINE_DIR = Path(__file__).parent
 _MAGIC = b"asylum-kb compiled knowledge base, format 2\n"

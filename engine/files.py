@@ -13,6 +13,8 @@ from pathlib import Path
 
 from .diagnostics import Position
 
+MAX_DOCUMENT_BYTES = 2_000_000  # one rule file; here, not in yamlsource, so a warm start need not import yaml
+
 
 class FileProblem(Exception):
     """A file or folder that cannot be read as input; ``position`` points at bad bytes, if any."""

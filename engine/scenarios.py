@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
-from .files import FileProblem, find_files, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, Result
 from .values import iso, iso_date
-from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
+from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
@@ -137,7 +137,7 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
         if rule_id not in kb.rules:
             failures.append(f"{rule_id}: no such rule")
             continue
-        actual = result.value(rule_id) if kb.rules[rule_id].determination else iso(result.outcome(rule_id).value)
+        actual = iso(result.value(rule_id) if kb.rules[rule_id].determination else result.outcome(rule_id).value)
         if actual != expected:
             failures.append(f"{rule_id}: expected {expected!r}, got {actual!r}"
                             + _why(result.outcome(rule_id).facts_needed))

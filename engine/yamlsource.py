@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, OffsetMapper, Position
+from .files import MAX_DOCUMENT_BYTES
 
 Path = tuple[Any, ...]
-MAX_DOCUMENT_BYTES = 2_000_000
 MAX_NESTING_DEPTH = 100
 # Nodes in the document once every alias is expanded: what a reader of the data will walk.
 # The shipped rule files have a few thousand each; an alias bomb has billions.

@@ -203,3 +203,20 @@ def test_an_output_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path, 
     code, _, err = run(*(arg.format(**paths) for arg in args))
     assert code == 2
     assert str(tmp_path) in err and "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("name,text,location,code", [
+    ("case.json", '{"applicant": {"location": "mars"},\n "bars": {"persecutor": "no"}}', "case.json:1:28", "F302"),
+    ("case.json", '{"family": {"children": [{"name": "A"}, {"name": "B", "bron": "x"}]}}', "case.json:1:63", "F300"),
+    ("case.yaml", "applicant:\n  location: inside_us\nbars:\n  persecutor: 'no'\n", "case.yaml:4:15", "F301"),
+    ("case.yaml", "application:\n  ead_clock_delay_days: 2.5\n", "case.yaml:2:25", "F301"),
+    ("case.yaml", "id: [1]\n", "case.yaml:1:5", "F301"),
+])
+def test_fact_errors_in_a_file_carry_line_and_column(tmp_path: Path, name: str, text: str, location: str,
+                                                     code: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    exit_code, out, err = run("eval", str(path))
+    assert exit_code == 3 and out == ""
+    assert err.startswith(f"{path.parent}/{location}: error {code}")
+    assert "Decimal" not in err and "Traceback" not in err
