@@ -28,7 +28,7 @@ def _fail(error: Exception, debug: bool) -> NoReturn:
 
     if isinstance(error, BrokenPipeError):
         _closed_pipe()
-    if debug:
+    if debug or isinstance(error, click.ClickException):  # click prints usage errors itself, exit 2
         raise error
     if isinstance(error, AsylumKbError):
         click.echo(str(error), err=True)
@@ -80,6 +80,19 @@ def _read_facts(path: str) -> tuple[str, str]:
     if len(text) > MAX_INPUT_BYTES:
         raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
     return text, name
+
+
+def _write_output(path: str, text: str) -> None:
+    """Write ``-o`` output; a path that cannot be written is a usage error (exit 2), not a traceback."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        _cannot_write(error, path)
+
+
+def _cannot_write(error: OSError, path: str) -> NoReturn:
+    raise click.BadParameter(f"cannot write '{error.filename or path}': {error.strerror or error}",
+                             param_hint="'-o' / '--output'") from None
 
 
 def _common(function: F) -> F:
@@ -321,6 +334,8 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
     try:
         kb = _load(rules_dir)
         written = rulebook.write(kb, Path(output), rulebook.FORMATS if fmt == "both" else (fmt,))
+    except OSError as error:
+        _cannot_write(error, output)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     click.echo(f"wrote {len(written)} pages to {output}/")
@@ -385,7 +400,10 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         if pack_dir:
             cases = _pack_cases(kb, Path(pack_dir))
             formats = report.FORMATS if fmt == "both" else (fmt,)
-            written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
+            try:
+                written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
+            except OSError as error:
+                _cannot_write(error, str(output))
             click.echo(f"wrote {len(written)} files to {output}/")
             return
         text, name = _read_facts(str(facts))
@@ -399,7 +417,7 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     if output:
-        Path(output).write_text(page, encoding="utf-8")
+        _write_output(output, page)
     else:
         click.echo(page, nl=False)
 
@@ -453,7 +471,7 @@ def schema_command(output: str | None, check_file: str | None, editor: bool, rul
             sys.exit(1)
         click.echo(f"{check_file} is up to date")
     elif output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_output(output, text)
     else:
         click.echo(text, nl=False)
 

@@ -13,9 +13,8 @@ from typing import Any
 
 from .kb import KnowledgeBase
 from .model import Rule
-from .scenarios import collect, load_file
+from .scenarios import collect, load_file, read_source
 from .values import iso
-from .yamlsource import load as load_yaml
 
 
 @dataclass
@@ -36,7 +35,7 @@ def load_cases(paths: list[Path]) -> list[Case]:
     """Scenario files (their cases) and fact documents (one case each, named by the file)."""
     cases = []
     for path in collect(paths):
-        source = load_yaml(str(path), path.read_text(encoding="utf-8"))
+        source = read_source(path)
         if isinstance(source.data, dict) and "cases" in source.data:
             cases += [Case(f"{path.stem}: {s.name}", s.facts, s.as_of) for s in load_file(path)]
         elif isinstance(source.data, dict):

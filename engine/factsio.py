@@ -91,12 +91,17 @@ def field_keys(data: Any, path: str) -> Keys:
 def _json(text: str, name: str, line_no: int = 0) -> Any:
     """JSON text; ``line_no`` is the line it sits on in a JSON Lines file (0: a file of its own)."""
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        data = json.loads(text, parse_float=_decimal, parse_int=_integer, parse_constant=_reject_constant,
+                          object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         lines = text.splitlines() or [""]
         source_line = lines[exc.lineno - 1] if exc.lineno - 1 < len(lines) else ""
         position = Position(line_no or exc.lineno, exc.colno, text if line_no else source_line)
         raise FactsError([Diagnostic("F304", f"invalid JSON: {exc.msg}", file=name, position=position)]) from None
+    except _BadNumber as bad:
+        raise _located(text, name, "F304", f"number {bad.token[:40]} is out of range", _number_offset(text, bad.token),
+                       f"numbers have at most {MAX_NUMBER_DIGITS} digits and an exponent within ±{MAX_EXPONENT}",
+                       line_no) from None
     except _DuplicateKey:
         key, offset = _first_duplicate(text)
         raise _located(text, name, "F304", f"duplicate key '{key}'", offset,
@@ -121,6 +126,52 @@ def _located(text: str, name: str, code: str, message: str, offset: int, hint: s
     source_line = lines[line] if line < len(lines) else ""
     position = Position(line_no, column + 1, text) if line_no else Position(line + 1, column + 1, source_line)
     return FactsError([Diagnostic(code, message, file=name, position=position, hint=hint)])
+
+
+MAX_NUMBER_DIGITS = 100
+MAX_EXPONENT = 100
+
+
+class _BadNumber(Exception):
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
+def _integer(token: str) -> int:
+    if len(token) > MAX_NUMBER_DIGITS:  # Python refuses to convert more than 4,300 digits
+        raise _BadNumber(token)
+    return int(token)
+
+
+def _decimal(token: str) -> Decimal:
+    """Exact, and bounded: ``1.0e999999999`` would overflow every later comparison."""
+    try:
+        value = Decimal(token)
+    except ArithmeticError:  # an exponent past what the decimal module can hold
+        raise _BadNumber(token) from None
+    if len(token) > MAX_NUMBER_DIGITS or not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+        raise _BadNumber(token)
+    return value
+
+
+def _number_offset(text: str, token: str) -> int:
+    """Where the number ``token`` stands in the text: outside strings, not part of a longer number."""
+    index = 0
+    while index < len(text):
+        if text[index] == '"':
+            string = _STRING.match(text, index)
+            index = string.end() if string else index + 1
+            continue
+        end = index + len(token)
+        if (text.startswith(token, index) and (index == 0 or text[index - 1] not in _NUMBER_CHARS)
+                and (end == len(text) or text[end] not in _NUMBER_CHARS)):
+            return index
+        index += 1
+    return 0
+
+
+_NUMBER_CHARS = frozenset("0123456789.eE+-")
 
 
 class _DuplicateKey(Exception):

@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_dia
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
-from .timeline import build_eras, build_parameters, era_start
+from .timeline import build_eras, build_parameters, calendar_date, era_start
 from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
@@ -181,8 +181,11 @@ class _Assembler:
     def _rule(self, raw: dict[str, Any], ruleset: str, source: SourceFile, path: tuple[Any, ...],
               eras: dict[str, Era]) -> Rule:
         effective = raw.get("effective", {})
-        start = date.fromisoformat(effective["from"]) if "from" in effective else None
-        end = date.fromisoformat(effective["to"]) if "to" in effective else None
+        start = end = None
+        if "from" in effective:
+            start = calendar_date(effective["from"], source, path + ("effective", "from"), self.problems)
+        if "to" in effective:
+            end = calendar_date(effective["to"], source, path + ("effective", "to"), self.problems)
         if "era" in effective:
             era = era_start(effective["era"], eras, source, path + ("effective", "era"), self.problems)
             if era is not None:

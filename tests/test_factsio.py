@@ -55,3 +55,17 @@ def test_a_lone_surrogate_in_yaml_is_refused_by_either_parser(monkeypatch: pytes
         monkeypatch.setattr(yamlsource, "_Loader", Loader)
         source = load("f.yaml", 'name: "x\\ud800"\n')
         assert [p.code for p in source.problems] == ["E200"] and source.data is None
+
+
+@pytest.mark.parametrize("number", ["1.0e999999999", "1e9999999999999999999999", "-1e-999", "9" * 5000,
+                                    "0." + "1" * 200])
+def test_a_json_number_out_of_range_is_refused_where_it_stands(number: str) -> None:
+    text = '{"note": "' + number + '",\n "bars": {"years": ' + number + "}}"
+    assert refusal(text) == ("F304", 2, 20)
+
+
+def test_ordinary_json_numbers_stay_exact() -> None:
+    from decimal import Decimal
+
+    assert parse_document('{"a": 1.5e3, "b": -0.25, "c": [12, 1e2]}') == {
+        "a": Decimal(1500), "b": Decimal("-0.25"), "c": [12, Decimal(100)]}

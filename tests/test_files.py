@@ -100,3 +100,20 @@ def test_find_files_skips_hidden_entries_and_lists_a_symlinked_loop_once(tmp_pat
     (tmp_path / "a" / "loop").symlink_to(tmp_path)
     found, problems = find_files(tmp_path, ".yaml")
     assert found == [tmp_path / "a" / "one.yaml"] and problems == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_scenario_folders_are_read_with_the_same_care(tmp_path: Path, unlistable: set[str]) -> None:
+    from asylum_kb.scenarios import load_all
+
+    (tmp_path / "cases").mkdir()
+    os.mkfifo(tmp_path / "cases" / "waiting.yaml")
+    with pytest.raises(asylum_kb.RulesError) as info:
+        load_all([tmp_path / "cases"])
+    assert [(d.code, Path(d.file or "").name) for d in info.value.diagnostics] == [("S100", "waiting.yaml")]
+    (tmp_path / "cases" / "waiting.yaml").unlink()
+    (tmp_path / "cases" / "hidden").mkdir()
+    unlistable.add(str(tmp_path / "cases" / "hidden"))
+    with pytest.raises(asylum_kb.RulesError) as info:
+        load_all([tmp_path / "cases"])
+    assert [(d.code, Path(d.file or "").name) for d in info.value.diagnostics] == [("S100", "hidden")]
