@@ -100,7 +100,7 @@ class Explainer:
         """The outcome from values and conditions alone, or ``None`` when it needs the rule's trace."""
         plan = self.shapes.plans[rule.id]
         value = self.values.get(rule.id)
-        if (plan.start is not None and self.as_of < plan.start) or (plan.end is not None and self.as_of >= plan.end):
+        if not plan.in_force(self.as_of):
             return RuleOutcome(rule, "not_in_force", value)
         if plan.mode == "value":
             condition = self.conditions[rule.id] if plan.has_when else True

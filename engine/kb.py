@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import consistency
+from . import syntax as s
 from .catalog import Catalog
 from .codegen import Program
 from .consistency import FactWarning
@@ -160,30 +161,80 @@ class Result:
         return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
 
     def determination(self, rule_id: str) -> dict[str, Any]:
-        shapes, statuses = self.kb.shapes, self._statuses()
-        outcome = self.explainer.summary(rule_id)
-        # An unverified rule matters only where it applied or could still apply.
+        shapes, statuses, summary = self.kb.shapes, self._statuses(), self.explainer.summary
+        outcome = summary(rule_id)
+        proof = shapes.proof(rule_id)
+        # An unverified rule matters only where it applied or could still apply, and only through rules that could
+        # themselves change the answer.
         unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
+        if unverified:
+            relevant = self._could_matter(rule_id)
+            unverified = [r for r in unverified if r in relevant]
         out: dict[str, Any] = {
             "value": iso(_reported(outcome)),
             "status": _status(outcome),
             "title": outcome.rule.title,
-            "rules_fired": [r for r in shapes.proof(rule_id) if statuses[r] == "fired"],
+            "rules_fired": [r for r in proof if statuses[r] == "fired"],
             "facts_needed": outcome.facts_needed,
-            "citations": [dict(c) for c in self.kb.shapes.citations(outcome.rule)[1]],
+            "citations": [dict(c) for c in shapes.citations(outcome.rule)[1]],
         }
         if outcome.rule.determination and outcome.status == "not_in_force":
             out["note"] = "no rule in force on the as-of date"
         if unverified:
             out["unverified_rules"] = unverified
+        rulings = [ruling for r in proof if self.kb.rules[r].rulings for ruling in self._rulings_on(summary(r))]
+        if rulings:
+            out["rulings"] = rulings
         return out
+
+    def rulings(self) -> list[dict[str, Any]]:
+        """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
+        on the eras in force."""
+        out = [ruling for rule in self.kb.rules.values() if rule.rulings
+               for ruling in self._rulings_on(self.explainer.summary(rule.id))]
+        for era in self.kb.eras_at(self.as_of):
+            out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
+        return out
+
+    def _rulings_on(self, outcome: RuleOutcome) -> list[dict[str, Any]]:
+        if not outcome.rule.rulings or not self._bears_on_case(outcome):
+            return []
+        return [{"rule": outcome.rule.id, **r.as_dict(self.as_of)} for r in outcome.rule.rulings if r.day <= self.as_of]
+
+    def _could_matter(self, rule_id: str) -> set[str]:
+        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
+        exceptions of a bar whose own condition failed."""
+        marked, stack = {rule_id}, [rule_id]
+        while stack:
+            outcome = self.explainer.summary(stack.pop())
+            if outcome.status == "not_in_force":
+                continue
+            for dep in outcome.rule.reads:
+                if dep in marked or (dep in outcome.rule.defeated_by and outcome.status == "not_fired"):
+                    continue
+                marked.add(dep)
+                stack.append(dep)
+        return marked
+
+    def _bears_on_case(self, outcome: RuleOutcome) -> bool:
+        """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it
+        aside, no part of its condition that is itself a rule (in a top-level ``and``) is known to fail."""
+        if outcome.status in ("fired", "undetermined", "defeated"):
+            return True
+        when = outcome.rule.when
+        if outcome.status != "not_in_force" or when is None:
+            return outcome.status == "not_in_force"
+        parts = when.expr.operands if isinstance(when.expr, s.And) else (when.expr,)
+        return not any(isinstance(p, s.Name) and p.dotted in self.kb.rules and self.values.get(p.dotted) is False
+                       for p in parts)
 
     def to_dict(self, explain: bool = False, only: Iterable[str] | None = None,
                 values_only: bool = False) -> dict[str, Any]:
         """The JSON result (docs/engine.md documents every key); it costs what is asked for.
 
         ``only``: these determinations (default: all). ``values_only``: each determination's value, status
-        and facts still needed, nothing else. ``explain``: also the proof trees and the rules that did not apply.
+        and facts still needed (and any rulings and warnings), nothing else. ``explain``: also the proof trees
+        and the rules that did not apply.
         """
         ids = self._requested(only)
         out: dict[str, Any] = {} if self.id is None else {"id": self.id}
@@ -197,22 +248,23 @@ class Result:
         if values_only:
             out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
             out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
-            if warnings:
-                out["warnings"] = warnings
-            return out
-        out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
-        out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
-        considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
-        statuses = self._statuses()
-        out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
-        if explain:
-            out["rules_not_fired"] = [
-                {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
-                for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
-        out["disclaimer"] = self.kb.manifest.disclaimer
+        else:
+            out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+            considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
+            statuses = self._statuses()
+            out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
+            if explain:
+                out["rules_not_fired"] = [
+                    {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
+                    for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
+            out["disclaimer"] = self.kb.manifest.disclaimer
+        rulings = self.rulings()
+        if rulings:
+            out["rulings"] = rulings
         if warnings:
             out["warnings"] = warnings
-        if explain:
+        if explain and not values_only:
             out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         return out
 
@@ -227,7 +279,9 @@ class Result:
         """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
         found = self._outcome_dicts.get(rule_id)
         if found is None:
-            found = self._outcome_dicts[rule_id] = rule_outcome_dict(self.outcome(rule_id), self.kb.shapes)
+            outcome = self.outcome(rule_id)
+            as_of = self.as_of if self._bears_on_case(outcome) else None
+            found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.kb.shapes)
         return found
 
     def _values_only(self, rule_id: str) -> dict[str, Any]:
@@ -292,7 +346,7 @@ def _status(outcome: RuleOutcome) -> str:
     return "determined" if outcome.value is not None else "not_applicable"
 
 
-def rule_outcome_dict(outcome: RuleOutcome, shapes: Shapes) -> dict[str, Any]:
+def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None, shapes: Shapes | None = None) -> dict[str, Any]:
     rule = outcome.rule
     out: dict[str, Any] = {
         "rule": rule.id,
@@ -301,7 +355,7 @@ def rule_outcome_dict(outcome: RuleOutcome, shapes: Shapes) -> dict[str, Any]:
         "status": outcome.status,
         "value": iso(outcome.value),
         "reasons": [{"condition": p.text, "value": iso(p.value), "facts": iso(p.facts)} for p in outcome.reasons],
-        "citations": list(shapes.citations(rule)[0]),
+        "citations": list(shapes.citations(rule)[0]) if shapes else [c.text() for c in rule.citations],
         "confidence": rule.confidence,
         "file": rule.file,
     }
@@ -310,5 +364,11 @@ def rule_outcome_dict(outcome: RuleOutcome, shapes: Shapes) -> dict[str, Any]:
     if outcome.facts_needed:
         out["facts_needed"] = outcome.facts_needed
     if outcome.items:
-        out["items"] = [{"label": label, **rule_outcome_dict(item, shapes)} for label, item in outcome.items]
+        out["items"] = [{"label": label, **rule_outcome_dict(item, as_of, shapes)} for label, item in outcome.items]
+    if as_of is not None and rule.rulings:
+        decided = [r.as_dict(as_of) for r in rule.rulings if r.day <= as_of]
+        if decided:
+            out["rulings"] = decided
+        if outcome.status == "not_in_force" and rule.set_aside_by(as_of):
+            out["set_aside_by"] = [r.case for r in rule.set_aside_by(as_of)]
     return out

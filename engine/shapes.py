@@ -30,6 +30,14 @@ class StatusPlan:
     has_value: bool
     has_otherwise: bool
     defeated_by: tuple[str, ...]
+    suspended: tuple[tuple[date, date | None], ...]  # [from, until) windows a court ruling holds it out of force
+
+    def in_force(self, day: date) -> bool:
+        """``Rule.in_force``, from values read once."""
+        if (self.start is not None and day < self.start) or (self.end is not None and day >= self.end):
+            return False
+        return not (self.suspended and any(start <= day and (until is None or day < until)
+                                           for start, until in self.suspended))
 
 
 class Shapes:
@@ -111,4 +119,5 @@ class Shapes:
 def _plan(rule: Rule) -> StatusPlan:
     mode = "items" if rule.for_each else "boolean" if rule.boolean else "value"
     return StatusPlan(rule.effective_from, rule.effective_to, mode, rule.boolean or rule.type.kind == "boolean",
-                      rule.when is not None, rule.value is not None, rule.otherwise is not None, tuple(rule.defeated_by))
+                      rule.when is not None, rule.value is not None, rule.otherwise is not None, tuple(rule.defeated_by),
+                      rule.suspensions)
