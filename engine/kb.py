@@ -182,7 +182,7 @@ class Result:
             out["note"] = "no rule in force on the as-of date"
         if unverified:
             out["unverified_rules"] = unverified
-        rulings = [ruling for r in proof if self.kb.rules[r].rulings for ruling in self._rulings_on(summary(r))]
+        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(summary(r))]
         if rulings:
             out["rulings"] = rulings
         return out

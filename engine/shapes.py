@@ -50,6 +50,7 @@ class Shapes:
         self.plans = {rule.id: _plan(rule) for rule in rules.values()}
         self._proofs: dict[str, tuple[str, ...]] = {}
         self._unverified: dict[str, tuple[str, ...]] = {}
+        self._ruled: dict[str, tuple[str, ...]] = {}
         self._nodes: dict[int, tuple[s.Expr, list[s.Expr], tuple[int, ...]]] = {}
         self._texts: dict[int, tuple[s.Expr, str]] = {}
         self._names: dict[int, tuple[s.Expr, tuple[tuple[int, str], ...]]] = {}
@@ -105,6 +106,13 @@ class Shapes:
                     seen[current] = None
                     stack.extend(reversed(self.rules[current].reads))
             found = self._proofs[rule_id] = tuple(seen)
+        return found
+
+    def ruled_in_proof(self, rule_id: str) -> tuple[str, ...]:
+        """The rules with court rulings in the proof of ``rule_id``, in proof order."""
+        found = self._ruled.get(rule_id)
+        if found is None:
+            found = self._ruled[rule_id] = tuple(r for r in self.proof(rule_id) if self.rules[r].rulings)
         return found
 
     def unverified_in_proof(self, rule_id: str) -> tuple[str, ...]:
