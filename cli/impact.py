@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -99,22 +98,18 @@ def impact_command(population: str, dates: list[date], rule_dirs: tuple[str, ...
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The population file to write: .parquet, .csv or .jsonl.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same cases.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
+              help="Rules directory whose facts to generate (default: the shipped knowledge base).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def synth_command(count: int, output: str, seed: int, debug: bool) -> None:
+def synth_command(count: int, output: str, seed: int, rules_dir: str | None, debug: bool) -> None:
     """Write COUNT synthetic (invented) cases with realistic mixes, for benchmarks and demos."""
-    from .main import _fail
+    from .main import _fail, _load
 
     _require("duckdb", _EXTRA)
     try:
         from asylum_kb.impact.synth import write_population
 
-        write_population(count, output, seed)
+        write_population(count, output, _load(rules_dir).catalog, seed)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     click.echo(f"wrote {count:,} synthetic cases to {output}", err=True)
-
-
-def register(group: Any) -> None:
-    """Add the population commands to the ``asylum-kb`` group."""
-    group.add_command(impact_command)
-    group.add_command(synth_command)

@@ -159,3 +159,33 @@ def test_a_rule_sql_cannot_express_is_refused_at_load_naming_the_rule(tmp_path: 
     source.write_text("id,person.age\n1,30\n", encoding="utf-8")
     code, _, err = run("impact", str(source), "--rules", str(tmp_path / "rules"), "--as-of", "2025-01-01")
     assert code == 4 and "E250" in err and "mini.ratio" in err
+
+
+def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from asylum_kb import holidays
+    from asylum_kb.impact.run import Variant, run_duckdb
+    from impact_population import backend_answers, write_parquet
+
+    rules = RULES + """\
+  - id: mini.business
+    title: Filed on a business day
+    kind: outcome
+    value: is_business_day(person.filed)
+    citations: ["5 U.S.C. 6103"]
+  - id: mini.next_business
+    title: The next business day
+    kind: deadline
+    value: next_business_day(person.filed)
+    citations: ["5 U.S.C. 6103"]
+"""
+    kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": rules}))
+    days = [date(1980, 1, 1) + timedelta(days=n) for n in range((date(2041, 1, 1) - date(1980, 1, 1)).days)]
+    source = write_parquet(kb, [{"person.filed": day} for day in days], tmp_path / "days.parquet")
+    output = tmp_path / "out.parquet"
+    run_duckdb([Variant(kb, date(2025, 1, 1), "a")], str(source), str(output), sample=0)
+    got = backend_answers(kb, output, 1)
+    assert [answers[0]["mini.business"] for answers in got] == [holidays.is_business_day(day) for day in days]
+    assert [answers[0]["mini.next_business"] for answers in got] == [
+        holidays.next_business_day(day).isoformat() for day in days]

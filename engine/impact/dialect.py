@@ -75,6 +75,10 @@ class Dialect:
         """Drop the fraction, towards zero."""
         return f"trunc({number})"
 
+    def weekday(self, day: str) -> str:
+        """Monday 0 to Sunday 6, as Python counts."""
+        return f"(isodow({day}) - 1)"
+
     def day(self, day: str) -> str:
         return f"dayofmonth({day})"
 
@@ -164,6 +168,9 @@ class SparkDialect(Dialect):
 
     def truncate(self, number: str) -> str:
         return f"CAST({number} AS BIGINT)"
+
+    def weekday(self, day: str) -> str:
+        return f"weekday({day})"
 
     def record(self, fields: list[tuple[str, str]]) -> str:
         return "named_struct(" + ", ".join(f"{self.string(name)}, {value}" for name, value in fields) + ")"

@@ -8,6 +8,7 @@ a value outside the catalog: an enum value, a bound, a list length), naming the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..catalog import MAX_NUMBER, Catalog, FactSpec
@@ -73,10 +74,21 @@ def base_select(specs: dict[str, FactSpec], columns: dict[str, str], source: str
 def _typed(raw: str, spec: FactSpec, file_type: str, d: Dialect) -> str:
     target = sql_type(d, spec.type)
     if spec.kind == "list" and file_type.upper() in ("VARCHAR", "STRING", "JSON"):
+        # JSON text: a record may leave fields out (unknown), as in a fact document.
         if d.name == "duckdb":
-            return f"CAST(CAST({raw} AS JSON) AS {target})"
+            return f"from_json({raw}, {d.string(json.dumps(_json_structure(spec)))})"
         return f"from_json({raw}, {d.string(target)})"
     return f"CAST({raw} AS {target})"
+
+
+def _json_structure(spec: FactSpec) -> object:
+    """DuckDB's ``from_json`` structure for a fact: nested lists and objects of type names."""
+    if spec.kind == "list" and spec.items is not None:
+        return [_json_structure(spec.items)]
+    if spec.kind == "record":
+        return {f.name: _json_structure(f) for f in spec.fields}
+    return {"boolean": "BOOLEAN", "date": "DATE"}.get(spec.kind, "DOUBLE" if spec.kind in (
+        "number", "integer", "money") else "VARCHAR")
 
 
 def _checked(typed: str, name: str, spec: FactSpec, case_id: str | None, d: Dialect) -> str:

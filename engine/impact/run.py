@@ -20,8 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..diagnostics import Diagnostic, FactsError
-from ..explain import Explainer
-from ..kb import KnowledgeBase, Result
+from ..kb import KnowledgeBase
 from ..model import Rule
 from ..values import iso
 from .dialect import DIALECTS, Dialect
@@ -95,6 +94,18 @@ def flat_facts(kb: KnowledgeBase, row: dict[str, Any]) -> dict[str, Any]:
             continue
         out[name] = _engine_value(value)
     return out
+
+
+def fact_document(flat: dict[str, Any]) -> dict[str, Any]:
+    """Flat facts (dotted ids) as the nested fact document ``evaluate`` takes, dates as ISO text."""
+    document: dict[str, Any] = {}
+    for name, value in flat.items():
+        node = document
+        *sections, leaf = name.split(".")
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = iso(value) if isinstance(value, (date, list)) else value
+    return document
 
 
 def _engine_value(value: Any) -> Any:
@@ -200,10 +211,8 @@ class Run:
         """Facts still needed in a sample of cases, by the explaining engine: how many sampled cases need each."""
         counts: Counter[str] = Counter()
         for row in rows:
-            flat = flat_facts(variant.kb, row)
-            values, traces = variant.kb.program.traced(flat, variant.as_of)
-            result = Result(variant.kb, flat, variant.as_of, values, Explainer(variant.kb.rules, flat, values, traces))
-            counts.update(result.facts_needed)
+            document = fact_document(flat_facts(variant.kb, row))
+            counts.update(variant.kb.evaluate(document, as_of=variant.as_of).facts_needed)
         return counts.most_common(10)
 
 

@@ -20,6 +20,7 @@ from .. import syntax as s
 from .. import types as t
 from ..checker import Checked
 from ..diagnostics import Diagnostic, RulesError
+from ..holidays import _JUNETEENTH_FROM, _KING_FROM
 from ..kb import KnowledgeBase
 from ..model import Parameter, Rule
 from ..values import Duration
@@ -229,6 +230,13 @@ class _Expressions:
             return self.years_between(args[0], args[1])
         if name == "floor":
             return f"floor({args[0]})"
+        if name == "is_business_day":
+            return self.business_day(self.bind(args[0]))
+        if name == "next_business_day":
+            day = self.bind(args[0])
+            # Weekends and holidays come at most three in a row (5 U.S.C. 6103): a week covers every case.
+            steps = [(self.d.add_days(day, str(k)) if k else day) for k in range(7)]
+            return "(CASE " + " ".join(f"WHEN {self.business_day(x)} THEN {x}" for x in steps) + " END)"
         if name == "round_down":
             value, multiple = args
             return f"(CASE WHEN {multiple} > 0 THEN floor({value} / {multiple}) * {multiple} END)"
@@ -246,6 +254,19 @@ class _Expressions:
         return (f"(CASE WHEN {total} BETWEEN 12 AND {9999 * 12 + 11} AND {days} BETWEEN -3000000 AND 3000000 "
                 f"THEN (CASE WHEN {moved} BETWEEN {d.date(_MIN_DATE)} AND {d.date(_MAX_DATE)} THEN {moved} END) END)")
 
+    def business_day(self, day: str) -> str:
+        """Neither a weekend nor a federal holiday or its observed day, computed as ``holidays`` does."""
+        d = self.d
+        weekday = d.weekday(day)
+        month, dom = d.month(day), d.day(day)
+        observed = (f"({weekday} = 4 AND {_fixed_holiday(d, d.add_days(day, '1'))}) OR "
+                    f"({weekday} = 0 AND {_fixed_holiday(d, d.add_days(day, '-1'))})")
+        moving = (f"({weekday} = 0 AND (({month} = 2 AND {dom} BETWEEN 15 AND 21) OR ({month} = 5 AND {dom} >= 25) "
+                  f"OR ({month} = 9 AND {dom} <= 7) OR ({month} = 10 AND {dom} BETWEEN 8 AND 14) "
+                  f"OR ({month} = 1 AND {dom} BETWEEN 15 AND 21 AND {d.year(day)} >= {_KING_FROM}))) "
+                  f"OR ({weekday} = 3 AND {month} = 11 AND {dom} BETWEEN 22 AND 28)")
+        return f"({weekday} < 5 AND NOT ({_fixed_holiday(d, day)} OR {observed} OR {moving}))"
+
     def years_between(self, start: str, end: str) -> str:
         """Whole years completed, as the row engine counts them (a Feb 29 birthday falls on Feb 28 in common years).
 
@@ -261,6 +282,12 @@ class _Expressions:
         end_number = f"({end_year} * 10000 + {d.month(end)} * 100 + {d.day(end)})"
         start_number = f"({d.year(start)} * 10000 + {anniversary})"
         return f"CAST({d.truncate(f'(({end_number} - {start_number}) / 10000.0)')} AS {d.double()})"
+
+
+def _fixed_holiday(d: Dialect, day: str) -> str:
+    """The day is a fixed-date federal holiday (5 U.S.C. 6103; Juneteenth from 2021), as ``holidays`` lists them."""
+    month_day = f"({d.month(day)} * 100 + {d.day(day)})"
+    return f"({month_day} IN (101, 704, 1111, 1225) OR ({month_day} = 619 AND {d.year(day)} >= {_JUNETEENTH_FROM}))"
 
 
 def choose(condition: str, then: str, otherwise: str, dialect: Dialect | None = None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..catalog import Catalog, FactSpec
 from .population import file_format
 
 _GROUNDS = ["race", "religion", "nationality", "particular_social_group", "political_opinion"]
@@ -44,8 +45,41 @@ class _Draws:
         return f"CAST(floor({self.uniform()} * {high - low + 1}) + {low} AS INTEGER)"
 
 
-def population_sql(count: int, seed: int) -> str:
-    """The SELECT that generates ``count`` cases (columns named by fact id, plus ``id``)."""
+def _generic(r: _Draws, spec: FactSpec) -> str | None:
+    """Any other fact of the catalog, from its type alone: a fair mix, a tenth unknown."""
+    if spec.kind == "boolean":
+        return r.flag(0.3, 0.1)
+    if spec.kind == "enum":
+        return r.maybe(0.1, r.pick({value: 1 / len(spec.values) for value in spec.values}))
+    if spec.kind == "date":
+        return r.maybe(0.1, f"DATE '2010-01-01' + {r.days(0, 6000)}")
+    if spec.kind in ("number", "integer", "money"):
+        low = int(spec.minimum) if spec.minimum is not None else 0
+        high = int(spec.maximum) if spec.maximum is not None else 1000
+        return r.maybe(0.1, f"CAST({r.days(low, min(high, low + 1000))} AS DOUBLE)")
+    return None  # lists, records and text stay unknown unless described above
+
+
+def _child(catalog: Catalog, seed: int) -> str:
+    """One child record with every field the catalog declares: a name, a birth date since 1998, 5% of flags true."""
+    spec = catalog.facts.get("family.children")
+    fields = [f for f in spec.items.fields] if spec is not None and spec.items is not None else []
+    values = []
+    for number, field in enumerate(fields):
+        if field.name == "name":
+            value = "'child ' || CAST(j + 1 AS VARCHAR)"
+        elif field.kind == "date":
+            value = f"DATE '1998-01-01' + CAST(hash(i, j, {seed}, {101 + number}) % 10000 AS INTEGER)"
+        elif field.kind == "boolean":
+            value = f"hash(i, j, {seed}, {101 + number}) % 100 < 5"
+        else:
+            value = "NULL"
+        values.append(f"'{field.name}': {value}")
+    return "{" + ", ".join(values) + "}"
+
+
+def population_sql(count: int, seed: int, catalog: Catalog) -> str:
+    """The SELECT that generates ``count`` cases (``id`` and a column per fact the catalog declares)."""
     r = _Draws(seed)
     lateness = r.uniform()
     filing_delay = f"(CASE WHEN {lateness} < 0.72 THEN {r.days(0, 360)} ELSE {r.days(366, 1500)} END)"
@@ -93,10 +127,14 @@ def population_sql(count: int, seed: int) -> str:
                                                  "p2_group": 0.05, "p3_family": 0.05})),
         "family.spouse.married_on": f"(CASE WHEN {r.uniform()} < 0.5 THEN DATE '2005-01-01' + {r.days(0, 7300)} END)",
         "family.children": (f"(CASE WHEN {r.uniform()} < 0.4 THEN list_transform(range(1 + CAST(floor({r.uniform()} * 3) "
-                            "AS INTEGER)), lambda j: {'name': 'child ' || CAST(j + 1 AS VARCHAR), "
-                            f"'date_of_birth': DATE '1998-01-01' + CAST(hash(i, j, {seed}, 101) % 10000 AS INTEGER), "
-                            f"'married': hash(i, j, {seed}, 102) % 100 < 5}}) END)"),
+                            f"AS INTEGER)), lambda j: {_child(catalog, seed)}) END)"),
     }
+    for name, spec in catalog.facts.items():
+        if name not in columns:
+            generic = _generic(r, spec)
+            if generic is not None:
+                columns[name] = generic
+    columns = {name: sql for name, sql in columns.items() if name == "id" or name in catalog.facts}
     grounds = "[" + ", ".join(f"'{g}'" for g in _GROUNDS) + "]"
     select = ", ".join(f'{sql} AS "{name}"' for name, sql in columns.items())
     # Each case starts its grounds at a drawn place in the list, so every ground (and pair) occurs.
@@ -105,17 +143,19 @@ def population_sql(count: int, seed: int) -> str:
             f"FROM range({count}) AS t(i))")
 
 
-def write_population(count: int, path: str, seed: int = 0, connection: Any = None) -> int:
-    """Write ``count`` synthetic cases to a Parquet, CSV or JSONL file; return the count."""
+def write_population(count: int, path: str, catalog: Catalog, seed: int = 0, connection: Any = None) -> int:
+    """Write ``count`` synthetic cases for a facts catalog to a Parquet, CSV or JSONL file; return the count."""
     import duckdb
 
     kind = file_format(path)
     con = connection or duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    query = population_sql(count, seed)
+    query = population_sql(count, seed, catalog)
     if kind == "csv":
-        query = f'SELECT * REPLACE (to_json("claim.protected_grounds") AS "claim.protected_grounds", ' \
-                f'to_json("family.children") AS "family.children") FROM ({query})'
+        lists = [name for name, spec in catalog.facts.items() if spec.kind == "list" and name in query]
+        if lists:
+            replaced = ", ".join(f'to_json("{name}") AS "{name}"' for name in lists)
+            query = f"SELECT * REPLACE ({replaced}) FROM ({query})"
     options = {"parquet": "FORMAT parquet, COMPRESSION zstd", "csv": "FORMAT csv, HEADER true",
                "jsonl": "FORMAT json"}[kind]
     target = str(Path(path)).replace("'", "''")
