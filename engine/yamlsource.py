@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .diagnostics import Diagnostic, OffsetMapper, Position
-from .files import MAX_DOCUMENT_BYTES
 
 Path = tuple[Any, ...]
+MAX_DOCUMENT_BYTES = files.MAX_DOCUMENT_BYTES  # defined with the file readers, so a warm start need not import yaml
 MAX_NESTING_DEPTH = 100
 # Nodes in the document once every alias is expanded: what a reader of the data will walk.
 # The shipped rule files have a few thousand each; an alias bomb has billions.
