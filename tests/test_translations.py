@@ -1,0 +1,84 @@
+"""Translation files beside the catalog: complete as shipped; lint finds missing, stale and orphaned entries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import asylum_kb
+import pytest
+from asylum_kb import RulesError, translations
+from asylum_kb.lint import lint
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", folder)
+    return folder
+
+
+def translation_codes(folder: Path) -> list[tuple[str, str | None]]:
+    return [(d.code, d.file) for d in lint(asylum_kb.load(folder)) if d.code.startswith("L02")]
+
+
+def test_shipped_translations_are_complete_and_current() -> None:
+    kb = asylum_kb.load()
+    assert [d for d in lint(kb) if d.code.startswith("L02")] == []
+    loaded = translations.load(kb.directory)
+    assert set(loaded) == {"en", "es"} and loaded["es"].note
+
+
+def test_the_interface_words_are_translated_into_every_language() -> None:
+    from asylum_kb.service.interface import interface_texts
+    from asylum_kb.service.interview import DEFAULT_GOALS
+
+    kb = asylum_kb.load()
+    texts = interface_texts(kb, DEFAULT_GOALS)
+    for language, translation in translations.load(kb.directory).items():
+        if language != translations.SOURCE_LANGUAGE:
+            assert list(translations.problems(translation, texts)) == [], language
+
+
+def test_a_changed_english_question_makes_its_translation_stale(rules: Path) -> None:
+    catalog = rules / "facts.yaml"
+    catalog.write_text(catalog.read_text().replace("Where is the applicant now?", "Where does the applicant live now?"))
+    found = translation_codes(rules)
+    assert found == [("L021", "rules/facts.es.po")]
+    kb = asylum_kb.load(rules)
+    spanish = translations.load(rules)["es"]
+    assert spanish.text("applicant.location.question", kb.catalog.facts["applicant.location"].question) is None
+
+
+def test_a_fuzzy_entry_is_stale(rules: Path) -> None:
+    po = rules / "facts.es.po"
+    po.write_text(po.read_text().replace('msgctxt "applicant.location.question"',
+                                         '#, fuzzy\nmsgctxt "applicant.location.question"'))
+    assert translation_codes(rules) == [("L021", "rules/facts.es.po")]
+
+
+def test_a_new_fact_without_translation_is_reported_where_it_is_declared(rules: Path) -> None:
+    catalog = rules / "facts.yaml"
+    catalog.write_text(catalog.read_text() + "  applicant.nickname:\n    type: string\n    question: What is the nickname?\n")
+    kb = asylum_kb.load(rules)
+    missing = [d for d in lint(kb) if d.code == "L020"]
+    declared = catalog.read_text().splitlines().index("  applicant.nickname:") + 1
+    assert [(d.file, d.position) for d in missing] == [("rules/facts.yaml", kb.catalog.positions["applicant.nickname"])]
+    assert missing[0].position is not None and missing[0].position.line in (declared, declared + 1)
+
+
+def test_a_translation_of_a_removed_fact_is_orphaned(rules: Path) -> None:
+    po = rules / "facts.es.po"
+    po.write_text(po.read_text() + '\nmsgctxt "applicant.shoe_size.question"\nmsgid "Shoe size?"\nmsgstr "¿Talla?"\n')
+    assert translation_codes(rules) == [("L022", "rules/facts.es.po")]
+
+
+def test_a_broken_translation_file_is_a_rules_error(rules: Path) -> None:
+    (rules / "facts.es.po").write_text('msgid "a"\nmsgstr "b"\ngarbage here\n')
+    with pytest.raises(RulesError) as caught:
+        translations.load(rules)
+    [problem] = caught.value.diagnostics
+    assert (problem.code, problem.file, problem.position.line if problem.position else None) == (
+        "E230", "rules/facts.es.po", 3)
