@@ -15,6 +15,7 @@ WORDS: dict[str, str] = {
                   "your answers stay in this page until you download them.",
     "aid": "An information and training aid, not legal advice.",
     "question": "Question",
+    "why": "Why",
     "next": "Next",
     "dont_know": "I don't know",
     "back": "Back",

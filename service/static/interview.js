@@ -220,7 +220,7 @@ function renderStep() {
     item.append(element("span", {class: "title"}, entry.title + ": "), element("strong", {class: "value"}, entry.label));
     if (entry.status !== "undetermined" && entry.reasons.length) {
       const why = element("details", {});
-      why.append(element("summary", {}, "…"));
+      why.append(element("summary", {}, word("why")));
       const reasons = element("ul", {});
       for (const reason of entry.reasons) reasons.append(element("li", {}, reason));
       why.append(reasons);
