@@ -16,16 +16,25 @@ from . import interview as interviews
 from .errors import BODY_NAME, problem
 from .holder import Loaded
 from .interface import WORDS, interface_texts
-from .limits import as_of_parameter, boolean_parameter, envelope, mapping, string_list
+from .limits import (
+    as_of_parameter,
+    boolean_parameter,
+    envelope,
+    facts_document,
+    language_parameter,
+    mapping,
+    string_list,
+)
 
 MAX_DIFF_CASES = 100
+MAX_CASE_NAME = 200
 REPORT_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
 
 def evaluate(request: Request, loaded: Loaded) -> dict[str, Any]:
     as_of = as_of_parameter(request.query_params.get("as_of"))
     explain = boolean_parameter(request.query_params.get("explain"), "explain")
-    result = loaded.kb.evaluate(request.state.data, as_of=as_of, source=BODY_NAME)
+    result = loaded.kb.evaluate(facts_document(request.state.data), as_of=as_of, source=BODY_NAME)
     return result.to_dict(explain=explain)
 
 
@@ -37,13 +46,13 @@ def report(request: Request, loaded: Loaded) -> Response:
         raise problem(400, "S400", f"'format' must be html or md, not {fmt[:20]!r}")
     exercise = boolean_parameter(request.query_params.get("exercise"), "exercise")
     as_of = as_of_parameter(request.query_params.get("as_of"))
-    result = loaded.kb.evaluate(request.state.data, as_of=as_of, source=BODY_NAME)
+    result = loaded.kb.evaluate(facts_document(request.state.data), as_of=as_of, source=BODY_NAME)
     page = reports.render_case(loaded.kb, result, "case", fmt, exercise)
     return Response(page, media_type=REPORT_TYPES[fmt])
 
 
 def facts(request: Request, loaded: Loaded) -> list[dict[str, Any]]:
-    words = interviews.localizer(loaded.translations, request.query_params.get("lang") or "en")
+    words = interviews.localizer(loaded.translations, language_parameter(request.query_params.get("lang")))
     out = []
     for spec in loaded.kb.catalog.facts.values():
         entry = interviews.question(spec, words)
@@ -92,14 +101,17 @@ def diff(request: Request, loaded: Loaded) -> dict[str, Any]:
         if day is None:
             raise problem(400, "S400", f"'{key}.as_of' is required: the diff compares two dates", file=BODY_NAME)
         sides.append(diffs.Side(loaded.kb, day, f"as of {day.isoformat()}"))
-    raw_cases = data.get("cases") or []
+    raw_cases = [] if data.get("cases") is None else data["cases"]
     if not isinstance(raw_cases, list) or len(raw_cases) > MAX_DIFF_CASES:
         raise problem(400, "S400", f"'cases' must be a list of at most {MAX_DIFF_CASES} cases", file=BODY_NAME)
     cases = []
     for index, raw in enumerate(raw_cases):
         case = envelope(raw, ("name", "facts", "as_of"))
-        name = case.get("name") if isinstance(case.get("name"), str) else f"case {index + 1}"
-        cases.append(diffs.Case(str(name)[:200], mapping(case, "facts"), as_of_parameter(case.get("as_of"))))
+        name = case.get("name")
+        if name is not None and (not isinstance(name, str) or len(name) > MAX_CASE_NAME):
+            raise problem(400, "S400", f"'cases[{index}].name' must be a text of at most {MAX_CASE_NAME} characters",
+                          file=BODY_NAME)
+        cases.append(diffs.Case(name or f"case {index + 1}", mapping(case, "facts"), as_of_parameter(case.get("as_of"))))
     return diffs.compare(sides[0], sides[1], cases)
 
 
@@ -110,14 +122,13 @@ def interview(request: Request, loaded: Loaded) -> dict[str, Any]:
         if goal not in loaded.kb.rules or not loaded.kb.rules[goal].determination:
             raise problem(400, "S400", f"'{goal[:80]}' is not a determination", file=BODY_NAME,
                           hint=suggest(goal, [r.id for r in loaded.kb.determinations]))
-    language = data.get("lang")
-    words = interviews.localizer(loaded.translations, language if isinstance(language, str) else "en")
+    words = interviews.localizer(loaded.translations, language_parameter(data.get("lang")))
     return interviews.step(loaded.kb, mapping(data, "facts"), as_of_parameter(data.get("as_of")), goals,
                            set(string_list(data, "skipped")), words)
 
 
 def interface(request: Request, loaded: Loaded) -> dict[str, Any]:
-    words = interviews.localizer(loaded.translations, request.query_params.get("lang") or "en")
+    words = interviews.localizer(loaded.translations, language_parameter(request.query_params.get("lang")))
     texts = interface_texts(loaded.kb, interviews.DEFAULT_GOALS)
     translation = words.translation
     return {

@@ -106,7 +106,10 @@ def create_app(holder: KnowledgeBaseHolder, limits: Limits | None = None, token:
         status = error.status_code if isinstance(error, HTTPException) else 500
         code, message = {404: ("S404", "no such resource"), 405: ("S405", "method not allowed here")}.get(
             status, (f"S{status}", str(getattr(error, "detail", "error"))))
-        return _error(status, [Diagnostic(code, message)])
+        response = _error(status, [Diagnostic(code, message)])
+        if isinstance(error, HTTPException) and error.headers:
+            response.headers.update(error.headers)  # e.g. Allow on a 405
+        return response
 
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +12,9 @@ from asylum_kb.diagnostics import Diagnostic
 from asylum_kb.factsio import parse_document
 
 from .errors import BODY_NAME, ServiceError, problem
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ def parse_body(raw: bytes, limits: Limits) -> Any:
     except UnicodeDecodeError:
         raise problem(400, "F304", "cannot read the request body: it is not UTF-8 text", file=BODY_NAME) from None
     if not text.strip():
-        return {}
+        raise problem(400, "S400", "the request body is empty: send a JSON object ({} for a case with no facts)",
+                      file=BODY_NAME)
     try:
         data = parse_document(text, BODY_NAME)
     except FactsError as error:
@@ -61,14 +66,30 @@ def depth(data: Any) -> int:
 
 def as_of_parameter(value: Any, name: str = "as_of") -> date | None:
     """A date given in the query or an envelope; a bad one is the CLI's usage error, as a 400."""
-    if value is None or value == "":
+    if value is None:
         return None
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
     raise problem(400, "S400", f"'{name}' is not a date (YYYY-MM-DD): {str(value)[:40]!r}")
+
+
+def language_parameter(value: Any) -> str:
+    """A language code (en, es); one without a translation file gets English."""
+    if value is None:
+        return "en"
+    if isinstance(value, str) and LANGUAGE.fullmatch(value):
+        return value
+    raise problem(400, "S400", f"'lang' must be a language code such as en or es, not {str(value)[:20]!r}")
+
+
+def facts_document(data: Any) -> dict[str, Any]:
+    """A request body that must be a fact document: a mapping (the CLI's F304 otherwise)."""
+    if not isinstance(data, dict):
+        raise problem(400, "F304", "a fact document must be a mapping of sections to facts", file=BODY_NAME)
+    return data
 
 
 def boolean_parameter(value: str | None, name: str) -> bool:

@@ -42,13 +42,14 @@ def document(loaded: Loaded, with_token: bool) -> dict[str, Any]:
                                     "effective_from": DATE_OR_NULL, "effective_to": DATE_OR_NULL,
                                     "citations": {"type": "array", "items": {"type": "string"}}}},
             "InterviewRequest": {"type": "object", "additionalProperties": False, "properties": {
-                "facts": {"$ref": "#/components/schemas/Facts"},
+                "facts": {"anyOf": [{"$ref": "#/components/schemas/Facts"}, {"type": "null"}]},
                 "as_of": DATE_OR_NULL,
-                "goals": {"type": "array", "maxItems": 50, "items": {"enum": determinations},
+                "goals": {"type": ["array", "null"], "maxItems": 50, "items": {"enum": determinations},
                           "description": f"Determinations to decide; default: {', '.join(DEFAULT_GOALS)}."},
-                "skipped": {"type": "array", "maxItems": 200, "items": {"type": "string"},
+                "skipped": {"type": ["array", "null"], "maxItems": 200, "items": {"type": "string"},
                             "description": "Facts the person could not answer: not asked again."},
-                "lang": {"type": "string", "description": "en, or a language with a translation file."}}},
+                "lang": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}$",
+                         "description": "en, or a language with a translation file (others get English)."}}},
             "InterviewStep": {"type": "object", "required": ["language", "as_of", "answered", "remaining", "done",
                                                              "question", "determinations", "see_a_lawyer", "answers"],
                               "properties": {"answered": {"type": "integer"}, "remaining": {"type": "integer"},
@@ -61,8 +62,8 @@ def document(loaded: Loaded, with_token: bool) -> dict[str, Any]:
                 "a": {"$ref": "#/components/schemas/DiffSide"}, "b": {"$ref": "#/components/schemas/DiffSide"},
                 "cases": {"type": "array", "maxItems": 100, "items": {
                     "type": "object", "additionalProperties": False, "properties": {
-                        "name": {"type": "string", "maxLength": 200}, "as_of": DATE_OR_NULL,
-                        "facts": {"$ref": "#/components/schemas/Facts"}}}}}},
+                        "name": {"type": ["string", "null"], "maxLength": 200}, "as_of": DATE_OR_NULL,
+                        "facts": {"anyOf": [{"$ref": "#/components/schemas/Facts"}, {"type": "null"}]}}}}}},
             "DiffSide": {"type": "object", "required": ["as_of"], "additionalProperties": False,
                          "properties": {"as_of": {"type": "string", "format": "date"}}},
             "Diff": {"type": "object", "required": ["a", "b", "eras", "rules", "parameters", "cases"]},
@@ -112,7 +113,8 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 def _paths(with_token: bool) -> dict[str, Any]:
     auth = (401,) if with_token else ()
     as_of = _query("as_of", {"type": "string", "format": "date"}, "Evaluation date; overrides the facts' as_of.")
-    lang = _query("lang", {"type": "string", "maxLength": 10}, "Language of questions and choices (en, es).")
+    lang = _query("lang", {"type": "string", "pattern": "^[a-z]{2,3}$"},
+                  "Language of questions and choices (en, es; others get English).")
     facts_body = {"required": True, **_json(_ref("Facts"))}
 
     def post(summary: str, request: dict[str, Any], ok: dict[str, Any], *params: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +142,7 @@ def _paths(with_token: bool) -> dict[str, Any]:
                               {"description": "The step.", **_json(_ref("InterviewStep"))}),
         "/v1/facts": get("The facts catalog, as questions.",
                          {"description": "Every input fact.", **_json({"type": "array", "items": _ref("Question")})},
-                         lang),
+                         lang, errors=(400,)),
         "/v1/rules": get("Every rule, in dependency order.",
                          {"description": "The rules.", **_json({"type": "array", "items": _ref("Rule")})}),
         "/v1/rules/{rule_id}": {"get": {
@@ -150,7 +152,7 @@ def _paths(with_token: bool) -> dict[str, Any]:
         "/v1/eras": get("The policy eras (named date ranges).", {"description": "The eras.", **_json({"type": "array"})}),
         "/v1/interface": get("The interview page's words in a language.",
                              {"description": "Words.", **_json({"type": "object", "required": ["language", "words"]})},
-                             lang),
+                             lang, errors=(400,)),
         "/healthz": {"get": {"summary": "Liveness, and which knowledge base is loaded.", "security": [],
                              "responses": {"200": {"description": "Up.", **_json({
                                  "type": "object", "required": ["status", "kb"]})}}}},

@@ -23,12 +23,11 @@ pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
 webdriver = pytest.importorskip("selenium.webdriver")
 
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-from asylum_kb.service.app import create_app  # noqa: E402
-from asylum_kb.service.holder import KnowledgeBaseHolder  # noqa: E402
+from asylum_kb.service.app import create_app
+from asylum_kb.service.holder import KnowledgeBaseHolder
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = yaml.safe_load((ROOT / "examples" / "affirmative-grant.yaml").read_text())

@@ -125,3 +125,16 @@ def test_the_reveal_works_in_headless_chromium(tmp_path: Path) -> None:
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     finally:
         browser.quit()
+
+
+def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -> None:
+    from datetime import date
+
+    import asylum_kb
+    from asylum_kb import report as reports
+
+    kb = asylum_kb.load()
+    children = [None, {}, {"married": False}, {"name": "Ana"}]
+    result = kb.evaluate({"family": {"children": children}}, as_of=date(2025, 9, 15))
+    page = reports.render_case(kb, result, "case", "md")
+    assert "unknown; unknown; married: no; name: Ana" in page

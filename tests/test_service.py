@@ -96,7 +96,22 @@ def test_bad_query_parameters_are_400_not_a_framework_dump(client: TestClient, q
 def test_unknown_paths_and_methods_answer_the_error_shape(client: TestClient) -> None:
     assert client.get("/v1/nothing").status_code == 404
     response = client.get("/v1/evaluate")
-    assert response.status_code == 405 and codes(response) == ["S405"]
+    assert response.status_code == 405 and codes(response) == ["S405"] and "POST" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(("path", "content", "code"), [
+    ("/v1/evaluate", "", "S400"),
+    ("/v1/evaluate", "null", "F304"),
+    ("/v1/interview", "", "S400"),
+    ("/v1/interview", '{"lang": "español"}', "S400"),
+    ("/v1/interview", '{"goals": ["asylum.eligibilty"]}', "S400"),
+    ("/v1/interview", '{"facts": {"claim": {"past_persecution": "yes"}}}', "F301"),
+    ("/v1/diff", '{"a": {"as_of": "2025-01-01"}, "b": {"as_of": "2025-01-02"}, "cases": {}}', "S400"),
+    ("/v1/diff", '{"a": {"as_of": "2025-01-01"}, "b": {"as_of": "2025-01-02"}, "extra": 1}', "S400"),
+], ids=["empty", "null", "interview-empty", "bad-lang", "bad-goal", "bad-fact", "cases-not-a-list", "unknown-field"])
+def test_envelopes_are_checked_field_by_field(client: TestClient, path: str, content: str, code: str) -> None:
+    response = client.post(path, content=content)
+    assert response.status_code == 400 and codes(response) == [code]
 
 
 def test_report_in_html_and_markdown(client: TestClient) -> None:
@@ -120,6 +135,8 @@ def test_catalog_rules_and_eras(client: TestClient) -> None:
     missing = client.get("/v1/rules/asylum.eligibilty")
     assert missing.status_code == 404 and "asylum.eligibility" in missing.json()["errors"][0]["hint"]
     assert {"id", "from", "to"} <= set(client.get("/v1/eras").json()[0])
+    assert codes(client.get("/v1/facts?lang=")) == ["S400"]
+    assert client.get("/v1/facts?lang=fr").json()[1]["question"] == "Where is the applicant now?"  # English
 
 
 def test_diff_between_two_dates_lists_the_changed_answers(client: TestClient) -> None:
