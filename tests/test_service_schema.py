@@ -44,8 +44,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         run = subprocess.run(
             [str(runner), "run", f"http://127.0.0.1:{port}/openapi.json", "--checks", "all", "--max-time", max_time,
              "--workers", "2", "--request-timeout", "20", "--no-color"],
-            capture_output=True, text=True, timeout=float(max_time) + 120, cwd=tmp_path,
-            env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+            check=False, capture_output=True, text=True, timeout=float(max_time) + 120, cwd=tmp_path)
     finally:
         server.should_exit = True
         thread.join(10)
