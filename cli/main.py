@@ -7,6 +7,7 @@ Exit codes: 0 done · 1 scenario failures or internal error · 2 usage error ·
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -17,6 +18,7 @@ import click
 
 EXIT_RULES = 4
 MAX_INPUT_BYTES = 5_000_000
+OUTPUT_BLOCK_CASES = 64
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,13 +26,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _fail(error: Exception, debug: bool) -> NoReturn:
     from asylum_kb import AsylumKbError
 
-    if debug:
+    if isinstance(error, BrokenPipeError):
+        _closed_pipe()
+    if debug or isinstance(error, click.ClickException):  # click prints usage errors itself, exit 2
         raise error
     if isinstance(error, AsylumKbError):
         click.echo(str(error), err=True)
         sys.exit(error.exit_code)
     click.echo(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
     sys.exit(1)
+
+
+def _closed_pipe() -> NoReturn:
+    """The reader of our output went away (``| head``): what it read was written, so stop quietly with 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
+    sys.exit(0)
+
+
+class _Cli(click.Group):
+    """The command group; a closed output pipe ends any command quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _closed_pipe()
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -61,13 +82,26 @@ def _read_facts(path: str) -> tuple[str, str]:
     return text, name
 
 
+def _write_output(path: str, text: str) -> None:
+    """Write ``-o`` output; a path that cannot be written is a usage error (exit 2), not a traceback."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        _cannot_write(error, path)
+
+
+def _cannot_write(error: OSError, path: str) -> NoReturn:
+    raise click.BadParameter(f"cannot write '{error.filename or path}': {error.strerror or error}",
+                             param_hint="'-o' / '--output'") from None
+
+
 def _common(function: F) -> F:
     function = click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
                             help="Rules directory (default: the knowledge base shipped with asylum-kb).")(function)
     return click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")(function)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asylum-kb")
 def main() -> None:
     """asylum-kb: U.S. asylum and refugee policy as rules, evaluated and explained.
@@ -79,26 +113,73 @@ def main() -> None:
 @main.command("eval")
 @click.argument("facts", type=str)
 @click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default=None,
+              help="Default: text for one case; json for a batch (one result line per case; text: a block per case).")
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for a batch (default: all cores).")
 @_common
-def eval_command(facts: str, as_of: date | None, fmt: str, explain: bool, rules_dir: str | None,
+def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool, jobs: int | None, rules_dir: str | None,
                  debug: bool) -> None:
-    """Evaluate FACTS (a YAML or JSON file, '-' for stdin, or a .jsonl file of one case per line)."""
+    """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
+    or a folder of fact files (one result per case, in input order).
+    """
+    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
+    if is_batch and fmt == "yaml":
+        raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
-        from asylum_kb.factsio import parse_document, parse_lines
-
         kb = _load(rules_dir)
-        text, name = _read_facts(facts)
-        if facts.endswith(".jsonl"):
-            for line_no, document in parse_lines(text, name):
-                result = kb.evaluate(document, as_of=as_of, source=f"{name}:{line_no}")
-                click.echo(json.dumps(result.to_dict(explain=explain), ensure_ascii=False))
+        if is_batch:
+            from asylum_kb.batch import Options
+
+            _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug), jobs or os.cpu_count() or 1)
             return
-        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
-        click.echo(_format(result, fmt, explain), nl=False)
+        from asylum_kb import FactsError
+        from asylum_kb.factsio import located, read_document
+
+        text, name = _read_facts(facts)
+        document = read_document(text, name)
+        try:
+            result = kb.evaluate(document.data, as_of=as_of, source=name)
+        except FactsError as error:
+            raise located(error, document) from None
+        click.echo(_format(result, fmt or "text", explain), nl=False)
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
         _fail(error, debug)
+
+
+def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
+    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on.
+
+    Exit 3 if any case was invalid, 1 if any met an internal error.
+    """
+    from asylum_kb import FactsError, batch
+    from asylum_kb.cli.progress import Progress
+
+    cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
+    progress = Progress(sys.stderr, batch.input_size(path))
+    total = failed = internal = 0
+    pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
+    for case, outcome in batch.run(kb, cases, options, jobs):
+        total += 1
+        if outcome.output is not None:
+            pending.append(outcome.output)
+            if len(pending) >= OUTPUT_BLOCK_CASES:
+                sys.stdout.write("".join(pending))
+                pending.clear()
+        else:
+            failed += 1
+            internal += outcome.internal
+            progress.clear()
+            click.echo(outcome.error, err=True)
+        progress.update(total, case.bytes_read)
+    sys.stdout.write("".join(pending))
+    sys.stdout.flush()
+    progress.update(total, batch.input_size(path), force=True)
+    progress.close()
+    if failed:
+        click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)
+        sys.exit(1 if internal else FactsError.exit_code)
 
 
 def _format(result: Any, fmt: str, explain: bool) -> str:
@@ -253,6 +334,8 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
     try:
         kb = _load(rules_dir)
         written = rulebook.write(kb, Path(output), rulebook.FORMATS if fmt == "both" else (fmt,))
+    except OSError as error:
+        _cannot_write(error, output)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     click.echo(f"wrote {len(written)} pages to {output}/")
@@ -285,8 +368,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 
 @main.command("report")
 @click.argument("facts", required=False)
-@click.option("--pack", "pack_dir", type=click.Path(exists=True, file_okay=False),
-              help="Render every fact file in this folder, with an index (needs -o FOLDER).")
+@click.option("--pack", "pack_dir", type=click.Path(exists=True),
+              help="Render every fact file in this folder, or every case of a .jsonl file, with an index (needs -o FOLDER).")
 @click.option("--as-of", callback=_as_of, help="Evaluation date; overrides each case's as_of.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "both"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Output file (one case) or folder (--pack).")
@@ -297,11 +380,16 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, fmt: str, output: str | None,
                    exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
     """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
-    from asylum_kb import report
-    from asylum_kb.factsio import parse_document
+    from asylum_kb import FactsError, report
+    from asylum_kb.factsio import located, read_document
 
     if (facts is None) == (pack_dir is None):
         raise click.UsageError("give either FACTS or --pack FOLDER")
+    if facts and facts.endswith(".jsonl"):
+        raise click.UsageError(f"{facts} holds one case per line: 'asylum-kb report --pack {facts} -o FOLDER' "
+                               "makes a report per case with an index")
+    if pack_dir and not (Path(pack_dir).is_dir() or pack_dir.endswith(".jsonl")):
+        raise click.UsageError("--pack takes a folder of fact files or a .jsonl file")
     if pack_dir and not output:
         raise click.UsageError("--pack needs -o FOLDER")
     if facts and fmt == "both":
@@ -310,24 +398,53 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
     try:
         kb = _load(rules_dir)
         if pack_dir:
-            cases = []
-            for path in sorted(Path(pack_dir).glob("*.yaml")) + sorted(Path(pack_dir).glob("*.json")):
-                text, name = _read_facts(str(path))
-                cases.append((path.stem, parse_document(text, name)))
+            cases = _pack_cases(kb, Path(pack_dir))
             formats = report.FORMATS if fmt == "both" else (fmt,)
-            written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
+            try:
+                written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
+            except OSError as error:
+                _cannot_write(error, str(output))
             click.echo(f"wrote {len(written)} files to {output}/")
             return
         text, name = _read_facts(str(facts))
-        result = kb.evaluate(parse_document(text, name), as_of=as_of, source=name)
+        document = read_document(text, name)
+        try:
+            result = kb.evaluate(document.data, as_of=as_of, source=name)
+        except FactsError as error:
+            raise located(error, document) from None
         stem = "stdin" if facts == "-" else Path(str(facts)).stem
         page = report.render_case(kb, result, stem, fmt, exercise, template_dir)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     if output:
-        Path(output).write_text(page, encoding="utf-8")
+        _write_output(output, page)
     else:
         click.echo(page, nl=False)
+
+
+def _pack_cases(kb: Any, source: Path) -> list[tuple[str, Any]]:
+    """The cases of a training pack, each named for its page; a bad case stops the pack at its location."""
+    from asylum_kb import FactsError, batch, report
+    from asylum_kb.factsio import located, read_document, read_line
+
+    cases, taken = [], set()
+    if source.is_dir():
+        for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
+            text, name = _read_facts(str(path))
+            cases.append((path.stem, read_document(text, name)))
+    else:
+        for case in batch.read_jsonl(source):
+            if case.problem is not None:
+                raise FactsError([case.problem])
+            document = read_line(case.text, case.name, case.line)
+            case_id = document.data.get("id") if isinstance(document.data, dict) else None
+            cases.append((report.page_name(case_id, case.line, taken), document))
+    for _, document in cases:
+        try:
+            kb.catalog.validate(document.data, document.name)
+        except FactsError as error:
+            raise located(error, document) from None
+    return [(name, document.data) for name, document in cases]
 
 
 @main.command("schema")
@@ -354,7 +471,7 @@ def schema_command(output: str | None, check_file: str | None, editor: bool, rul
             sys.exit(1)
         click.echo(f"{check_file} is up to date")
     elif output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write_output(output, text)
     else:
         click.echo(text, nl=False)
 

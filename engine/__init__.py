@@ -12,11 +12,23 @@ An information and training aid, not legal advice.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError
-from .kb import KnowledgeBase, Result
+from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError, UnknownRuleError
 
-__all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "load"]
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase, Result
+
+__all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "UnknownRuleError", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    """``KnowledgeBase`` and ``Result`` are imported on first use, so `asylum-kb --help` starts without the engine."""
+    if name in ("KnowledgeBase", "Result"):
+        from . import kb
+
+        return getattr(kb, name)
+    raise AttributeError(f"module 'asylum_kb' has no attribute {name!r}")
 
 
 def load(rules_dir: str | Path | None = None) -> KnowledgeBase:

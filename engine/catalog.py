@@ -20,6 +20,8 @@ from .values import iso_date
 MAX_LIST_ITEMS = 100
 MAX_NUMBER = 10**12
 MAX_STRING_LENGTH = 2_000
+MAX_ID_LENGTH = 200
+CASE_KEYS = ("as_of", "id")  # top-level keys of a fact document that are not facts
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class Catalog:
         as_of = None
         if document.get("as_of") is not None:
             as_of = _convert_date(document["as_of"], "as_of", problems, source)
-        self._walk({k: v for k, v in document.items() if k != "as_of"}, self._tree, "", flat, problems, source)
+        _check_case_id(document.get("id"), problems, source)
+        self._walk({k: v for k, v in document.items() if k not in CASE_KEYS}, self._tree, "", flat, problems, source)
         if problems:
             raise FactsError(problems)
         return flat, as_of
@@ -124,8 +127,8 @@ class Catalog:
             path = f"{prefix}{key}"
             node = tree.get(key) if isinstance(key, str) else None
             if node is None:
-                known = [f"{prefix}{k}" for k in tree] + ([] if prefix else ["as_of"])
-                problems.append(Diagnostic("F300", f"unknown fact '{path}'", file=source, hint=suggest(path, known)
+                known = [f"{prefix}{k}" for k in tree] + ([] if prefix else list(CASE_KEYS))
+                problems.append(Diagnostic("F300", f"unknown fact '{path}'", file=source, path=path, hint=suggest(path, known)
                                            or f"known here: {', '.join(sorted(known)[:12])}"))
             elif value is None:
                 continue
@@ -137,7 +140,7 @@ class Catalog:
                 self._walk(value, node, path + ".", flat, problems, source)
             else:
                 problems.append(Diagnostic("F301", f"'{path}' is a section: give a mapping of its facts, not {_kind(value)}",
-                                           file=source, hint="fields: " + ", ".join(sorted(node))))
+                                           file=source, path=path, hint="fields: " + ", ".join(sorted(node))))
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of fact documents (committed as schemas/facts.schema.json)."""
@@ -149,6 +152,9 @@ class Catalog:
         schema["type"] = "object"
         schema["properties"] = {"as_of": {"type": ["string", "null"], "format": "date",
                                           "description": "Evaluation date; --as-of overrides it; default: today."},
+                                "id": {"type": ["string", "integer", "null"], "maxLength": MAX_ID_LENGTH,
+                                       "description": "Not a fact: the case's own identifier, echoed in its result "
+                                                      "so that batch results can be joined back to their cases."},
                                 **schema["properties"]}
         return {"$schema": "https://json-schema.org/draft/2020-12/schema",
                 "$id": "https://asylum-kb.org/schemas/facts.schema.json",
@@ -186,10 +192,21 @@ def _spec_schema(spec: FactSpec) -> dict[str, Any]:
     return out
 
 
+def _check_case_id(value: Any, problems: list[Diagnostic], source: str) -> None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return
+    if not isinstance(value, str):
+        problems.append(Diagnostic("F301", f"'id' must be text or a whole number, not {_kind(value)}", file=source,
+                                   path="id", hint="the case id is echoed in the result; it is not a fact"))
+    elif len(value) > MAX_ID_LENGTH:
+        problems.append(Diagnostic("F303", f"'id' is longer than {MAX_ID_LENGTH} characters", file=source, path="id"))
+
+
 def _kind(value: Any) -> str:
+    """A value in the user's terms (never a Python type name)."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return f"the number {value}"
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
@@ -197,7 +214,7 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return type(value).__name__
+    return "a value of another kind"
 
 
 def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str) -> date | None:
@@ -208,14 +225,14 @@ def _convert_date(value: Any, path: str, problems: list[Diagnostic], source: str
             return iso_date(value)
         except ValueError:
             pass
-    problems.append(Diagnostic("F301", f"'{path}' must be a date (YYYY-MM-DD), not {_kind(value)}", file=source))
+    problems.append(Diagnostic("F301", f"'{path}' must be a date (YYYY-MM-DD), not {_kind(value)}", file=source, path=path))
     return None
 
 
 def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
     """The value as the engine uses it, or ``None`` after recording a problem."""
     def wrong(expected: str, hint: str | None = None) -> None:
-        problems.append(Diagnostic("F301", f"'{path}' must be {expected}, not {_kind(value)}", file=source, hint=hint))
+        problems.append(Diagnostic("F301", f"'{path}' must be {expected}, not {_kind(value)}", file=source, path=path, hint=hint))
 
     kind = spec.kind
     if kind == "boolean":
@@ -233,20 +250,20 @@ def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], 
                 spec.maximum is not None and value > spec.maximum):
             bounds = f"between {spec.minimum if spec.minimum is not None else -MAX_NUMBER} and " \
                      f"{spec.maximum if spec.maximum is not None else MAX_NUMBER}"
-            problems.append(Diagnostic("F302", f"'{path}' is {value}; it must be {bounds}", file=source))
+            problems.append(Diagnostic("F302", f"'{path}' is {value}; it must be {bounds}", file=source, path=path))
             return None
         return value
     if kind == "string":
         if not isinstance(value, str):
             return wrong("text")
         if len(value) > MAX_STRING_LENGTH:
-            problems.append(Diagnostic("F303", f"'{path}' is longer than {MAX_STRING_LENGTH} characters", file=source))
+            problems.append(Diagnostic("F303", f"'{path}' is longer than {MAX_STRING_LENGTH} characters", file=source, path=path))
             return None
         return value
     if kind == "enum":
         if not isinstance(value, str) or value not in spec.values:
             problems.append(Diagnostic(
-                "F302", f"'{path}' must be one of {', '.join(spec.values)}, not {_kind(value)}", file=source,
+                "F302", f"'{path}' must be one of {', '.join(spec.values)}, not {_kind(value)}", file=source, path=path,
                 hint=suggest(value, spec.values) if isinstance(value, str) else None))
             return None
         return value
@@ -259,10 +276,10 @@ def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], 
 
 def _convert_list(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
     if not isinstance(value, list):
-        problems.append(Diagnostic("F301", f"'{path}' must be a list, not {_kind(value)}", file=source))
+        problems.append(Diagnostic("F301", f"'{path}' must be a list, not {_kind(value)}", file=source, path=path))
         return None
     if len(value) > spec.max_items:
-        problems.append(Diagnostic("F303", f"'{path}' has {len(value)} items; the limit is {spec.max_items}", file=source))
+        problems.append(Diagnostic("F303", f"'{path}' has {len(value)} items; the limit is {spec.max_items}", file=source, path=path))
         return None
     assert spec.items is not None
     before = len(problems)
@@ -273,14 +290,14 @@ def _convert_list(spec: FactSpec, value: Any, path: str, problems: list[Diagnost
 
 def _convert_record(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], source: str) -> Any:
     if not isinstance(value, dict):
-        problems.append(Diagnostic("F301", f"'{path}' must be a mapping, not {_kind(value)}", file=source))
+        problems.append(Diagnostic("F301", f"'{path}' must be a mapping, not {_kind(value)}", file=source, path=path))
         return None
     fields = {f.name: f for f in spec.fields}
     out = {}
     for key, item in value.items():
         field_spec = fields.get(key)
         if field_spec is None:
-            problems.append(Diagnostic("F300", f"unknown field '{path}.{key}'", file=source,
+            problems.append(Diagnostic("F300", f"unknown field '{path}.{key}'", file=source, path=f"{path}.{key}",
                                        hint=suggest(str(key), fields) or f"fields: {', '.join(fields)}"))
         elif item is not None:
             converted = _convert(field_spec, item, f"{path}.{key}", problems, source)

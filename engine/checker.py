@@ -263,6 +263,10 @@ class _Checker:
         return t.join(then, otherwise)
 
     def visit_Quantifier(self, node: s.Quantifier, env: dict[str, t.Type]) -> t.Type:
+        if "." in node.var:
+            # 'x.y' could never be read back (a dotted name is a field of 'x'), and it is no Python name.
+            raise ExpressionError("E125", f"the variable of '{node.kind}' must be a plain name, not '{node.var}'",
+                                  node.span, f"write e.g. '{node.kind} {node.var.replace('.', '_')} in ...'")
         items = self.require(node.items, env, ("list",), f"the collection of '{node.kind}'")
         body = self.require(node.body, {**env, node.var: items.item or t.ANY},
                             _QUANTIFIER_BODY[node.kind], f"the body of '{node.kind}'")

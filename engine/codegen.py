@@ -148,7 +148,7 @@ class _Names:
         return self.facts.setdefault(name, f"x_{len(self.facts)}")
 
     def param_table(self, name: str) -> str:
-        symbol = f"P_{name.replace('.', '__')}"
+        symbol = _identifier("P", name)
         self.globals[symbol] = self.param_tables[name]
         return symbol
 
@@ -157,7 +157,18 @@ class _Names:
 
 
 def _var(name: str) -> str:
-    return f"v_{name}"
+    return _identifier("v", name)
+
+
+def _identifier(prefix: str, name: str) -> str:
+    """A Python identifier for a dotted name, one-to-one: ``_`` becomes ``__`` and ``.`` becomes ``_d``.
+
+    A plain ``.`` → ``__`` would give ``zz.fee`` and ``zz__fee`` one name, and one of them the
+    other's value. Names are ASCII letters, digits, ``_`` and ``.`` (the grammar's NAME).
+    """
+    if not name.replace(".", "_").isidentifier() or not name.isascii():
+        raise ValueError(f"not a name the code generator can take: {name!r}")
+    return f"{prefix}_" + name.replace("_", "__").replace(".", "_d")
 
 
 class _Fast:

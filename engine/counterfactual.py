@@ -34,7 +34,7 @@ class Counterfactual:
 
     def as_dict(self) -> dict[str, Any]:
         return {"determination": self.determination, "fact": self.fact, "was": iso(self.was), "becomes": iso(self.becomes),
-                "boundary": self.boundary, "value_was": self.value_was, "value_becomes": self.value_becomes}
+                "boundary": self.boundary, "value_was": iso(self.value_was), "value_becomes": iso(self.value_becomes)}
 
 
 def facts_read(result: Result, rule_id: str) -> list[str]:

@@ -7,7 +7,6 @@ the file the user edits (for an expression, the YAML file that holds it).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ class Diagnostic:
     position: Position | None = None
     rule_id: str | None = None
     hint: str | None = None
+    path: str | None = None  # a fact document's field (``family.children[0].born``), to locate it in the file
 
     @property
     def location(self) -> str:
@@ -87,6 +87,17 @@ class FactsError(AsylumKbError):
     exit_code = 3
 
 
+class UnknownRuleError(KeyError):
+    """A rule or determination id the knowledge base does not have (a ``KeyError``, with close matches)."""
+
+    def __init__(self, rule_id: str, hint: str | None = None):
+        super().__init__(rule_id)
+        self.rule_id, self.hint = rule_id, hint
+
+    def __str__(self) -> str:
+        return f"no rule or determination '{self.rule_id}'" + (f": {self.hint}" if self.hint else "")
+
+
 class ExpressionError(Exception):
     """A parse or type error inside one expression; ``span`` is an offset range in its text.
 
@@ -105,6 +116,8 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
 
 def suggest(name: str, known: Iterable[str]) -> str | None:
     """A "did you mean" hint naming the closest known names, if any are close."""
+    import difflib  # only on an error path: it is not needed to start
+
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     if not close:
         return None

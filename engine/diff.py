@@ -13,9 +13,8 @@ from typing import Any
 
 from .kb import KnowledgeBase
 from .model import Rule
-from .scenarios import collect, load_file
+from .scenarios import collect, load_file, read_source
 from .values import iso
-from .yamlsource import load as load_yaml
 
 
 @dataclass
@@ -36,7 +35,7 @@ def load_cases(paths: list[Path]) -> list[Case]:
     """Scenario files (their cases) and fact documents (one case each, named by the file)."""
     cases = []
     for path in collect(paths):
-        source = load_yaml(str(path), path.read_text(encoding="utf-8"))
+        source = read_source(path)
         if isinstance(source.data, dict) and "cases" in source.data:
             cases += [Case(f"{path.stem}: {s.name}", s.facts, s.as_of) for s in load_file(path)]
         elif isinstance(source.data, dict):
@@ -99,7 +98,7 @@ def _cases(a: Side, b: Side, cases: list[Case]) -> list[dict[str, Any]]:
         result_a = a.kb.evaluate(case.facts, as_of=a.as_of or case.as_of, source=case.name)
         result_b = b.kb.evaluate(case.facts, as_of=b.as_of or case.as_of, source=case.name)
         ids = [r.id for r in b.kb.determinations if r.id in a.kb.rules]
-        changes = [{"determination": rid, "a": result_a.value(rid), "b": result_b.value(rid)}
+        changes = [{"determination": rid, "a": iso(result_a.value(rid)), "b": iso(result_b.value(rid))}
                    for rid in ids if result_a.value(rid) != result_b.value(rid)]
         if changes:
             out.append({"case": case.name, "changes": changes})

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from .catalog import MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
+from .catalog import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
 from .values import iso_date
 
 FastCheck = Callable[[Any], tuple[dict[str, Any], date | None] | None]
@@ -35,7 +35,7 @@ class _Writer:
         return f"v_{self.counter}"
 
     def section(self, tree: dict[str, Any], source: str, indent: str, top: bool) -> None:
-        keys = set(tree) | ({"as_of"} if top else set())
+        keys = set(tree) | (set(CASE_KEYS) if top else set())
         self.lines.append(f"{indent}if not {self.const(frozenset(keys))}.issuperset({source}): return None")
         for key, node in tree.items():
             value = self.var()
@@ -86,6 +86,9 @@ def compile_fast_check(tree: dict[str, Any]) -> FastCheck:
         "        if as_of is not None:",
         "            as_of = _iso_date(as_of) if type(as_of) is str else (as_of if type(as_of) is _date else None)",
         "            if as_of is None: return None",
+        "        case_id = D.get('id')",
+        f"        if case_id is not None and not (type(case_id) is int or (type(case_id) is str and len(case_id) <= {MAX_ID_LENGTH})):",
+        "            return None",
         "    except (ValueError, TypeError):",
         "        return None",
         "    return F, as_of",

@@ -13,6 +13,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import yamlsource
+from .diagnostics import Diagnostic, RulesError
+from .files import FileProblem, read_text
+
 RULE_ORDER = ("id", "title", "kind", "description", "plain", "for_each", "defeats", "when", "value", "otherwise",
               "effective", "confidence", "citations", "notes")
 RULESET_ORDER = ("id", "title", "version", "description")
@@ -69,11 +73,23 @@ def format_text(text: str) -> str:
     return out.getvalue()
 
 
+def _checked_text(path: Path) -> str:
+    """The file's text, if the loader would take it (size, file type, aliases, nesting, syntax)."""
+    try:
+        text = read_text(path, yamlsource.MAX_DOCUMENT_BYTES)
+    except FileProblem as problem:
+        raise RulesError([Diagnostic("E200", problem.message, file=str(path), position=problem.position)]) from None
+    problems = [p for p in yamlsource.load(str(path), text).problems if p.code == "E200"]
+    if problems:
+        raise RulesError(problems)
+    return text
+
+
 def format_paths(paths: list[Path], check: bool) -> list[Path]:
     """Format the YAML files under ``paths``; return those that were (or, with ``check``, would be) changed."""
     changed = []
     for path in sorted(p for root in paths for p in (root.rglob("*.yaml") if root.is_dir() else [root])):
-        text = path.read_text(encoding="utf-8")
+        text = _checked_text(path)
         formatted = format_text(text)
         if formatted != text:
             changed.append(path)

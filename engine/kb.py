@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
-from importlib import resources
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
 from .codegen import Program
+from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
-from .values import iso
+from .values import iso, iso_date
 
 
 def default_rules_dir() -> Path:
-    """The knowledge base shipped inside the package."""
-    return Path(str(resources.files("asylum_kb.rules")))
+    """The knowledge base shipped inside the package (a plain folder: importlib.resources costs start-up time)."""
+    from . import rules
+
+    return Path(rules.__path__[0])
 
 
 @dataclass
@@ -43,21 +45,54 @@ class KnowledgeBase:
     def eras_at(self, day: date) -> list[Era]:
         return [era for era in self.eras if era.contains(day)]
 
-    def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | None = None,
+    def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | str | None = None,
                  source: str = "<facts>") -> Result:
         """Evaluate a fact document (nested sections, as in the contract) as of a date.
 
-        ``as_of`` wins over the document's own ``as_of``; the default is today. Raises
-        ``FactsError`` for an unknown fact or a value of the wrong type.
+        ``as_of`` (a ``date`` or ``YYYY-MM-DD`` text) wins over the document's own ``as_of``; the
+        default is today. The document's optional top-level ``id`` is not a fact: it is echoed in
+        the result. Raises ``FactsError`` for an unknown fact or a value of the wrong type.
         """
+        day = as_date(as_of, "as_of")
         flat, document_as_of = self.catalog.validate(facts, source)
-        day = as_of or document_as_of or date.today()
+        day = day or document_as_of or date.today()
         values, traces = self.program.traced(flat, day)
-        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces))
+        case_id = facts.get("id") if isinstance(facts, dict) else None
+        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces), id=case_id)
 
-    def values(self, facts: dict[str, Any], as_of: date) -> dict[str, Any]:
+    def values(self, facts: dict[str, Any], as_of: date | str) -> dict[str, Any]:
         """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
-        return self.program.values(facts, as_of)
+        return self.program.values(facts, as_of_date(as_of, "as_of"))
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id; an unknown id raises ``UnknownRuleError`` with the closest ids."""
+        try:
+            return self.rules[rule_id]
+        except (KeyError, TypeError):
+            known = [r.id for r in self.determinations] + list(self.rules)
+            raise UnknownRuleError(rule_id, suggest(str(rule_id), dict.fromkeys(known))) from None
+
+
+def as_date(value: date | str | None, argument: str) -> date | None:
+    """A date argument of the Python API: a ``date``, ISO ``YYYY-MM-DD`` text or ``None``."""
+    if value is None:
+        return None
+    return as_of_date(value, argument)
+
+
+def as_of_date(value: date | str, argument: str) -> date:
+    if isinstance(value, datetime):  # a datetime is a date too, but comparing it with one fails
+        raise TypeError(f"{argument} must be a datetime.date or an ISO date string (YYYY-MM-DD), not a datetime: "
+                        f"use {argument}=value.date()")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return iso_date(value)
+        except ValueError:
+            raise ValueError(f"{argument} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
+    raise TypeError(f"{argument} must be a datetime.date or an ISO date string (YYYY-MM-DD), "
+                    f"not {type(value).__name__}")
 
 
 @dataclass
@@ -67,13 +102,18 @@ class Result:
     as_of: date
     values: dict[str, Any]
     explainer: Explainer
+    id: str | int | None = None  # the case's own id, echoed from the fact document
     _needed: list[str] | None = field(default=None, repr=False)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
-        return self.explainer.outcome(rule_id)
+        """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
+        return self.explainer.outcome(self.kb.rule(rule_id).id)
 
     def value(self, rule_id: str) -> Any:
-        """A determination's value as the contract reports it (JSON data)."""
+        """A determination's value as Python data: contract words, ``date`` objects, exact numbers.
+
+        ``to_dict`` gives the same values as JSON data (dates as ISO text).
+        """
         return _reported(self.outcome(rule_id))
 
     @property
@@ -95,7 +135,7 @@ class Result:
         # An unverified rule matters only where it applied or could still apply.
         unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
         out: dict[str, Any] = {
-            "value": _reported(outcome),
+            "value": iso(_reported(outcome)),
             "status": _status(outcome),
             "title": outcome.rule.title,
             "rules_fired": [o.rule.id for o in proof if o.status == "fired"],
@@ -113,7 +153,8 @@ class Result:
         fired = [r.id for r in self.kb.rules.values() if self.outcome(r.id).status == "fired"]
         not_fired = [rule_outcome_dict(self.outcome(r.id)) for r in self.kb.rules.values()
                      if self.outcome(r.id).status in ("not_fired", "defeated")]
-        out: dict[str, Any] = {
+        out: dict[str, Any] = {} if self.id is None else {"id": self.id}
+        out |= {
             "as_of": self.as_of.isoformat(),
             "kb_version": self.kb.manifest.version,
             "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
@@ -130,7 +171,7 @@ class Result:
 
     def explanation(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of one determination, each rule with its outcome, reasons and sources."""
-        tree = self.explainer.proof(rule_id)
+        tree = self.explainer.proof(self.kb.rule(rule_id).id)
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             if not node.get("see_above"):
@@ -148,7 +189,7 @@ def _reported(outcome: RuleOutcome) -> Any:
 
 
 def reported_value(rule: Rule, raw: Any, labels: list[Any]) -> Any:
-    """A rule's computed value as results report it; per-item rules pair each value with its item's label."""
+    """A rule's computed value as the Python API reports it; per-item rules pair each value with its item's label."""
     if rule.for_each:
         if raw is None:
             return None  # the list itself is unknown
@@ -159,7 +200,7 @@ def reported_value(rule: Rule, raw: Any, labels: list[Any]) -> Any:
 def _enum_or_value(rule: Rule, value: Any) -> Any:
     if value is None and rule.type.kind in ("enum", "string"):
         return "undetermined"
-    return iso(value)
+    return value
 
 
 def _status(outcome: RuleOutcome) -> str:

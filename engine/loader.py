@@ -18,9 +18,10 @@ from . import syntax as s
 from . import types as t
 from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
-from .timeline import build_eras, build_parameters, era_start
+from .timeline import build_eras, build_parameters, calendar_date, era_start
 from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
@@ -58,16 +59,15 @@ def load_directory(directory: str | Path | None = None) -> KnowledgeBase:
 
 
 def _read(root: Path) -> list[SourceFile]:
-    files = sorted(p for p in root.rglob("*.yaml")
-                   if not any(part.startswith(".") for part in p.relative_to(root).parts))
-    problems: list[Diagnostic] = []
+    files, unlisted = find_files(root, ".yaml")
+    problems = [Diagnostic("E200", problem.message, file=_shown(root, problem.path)) for problem in unlisted]
     sources = []
     for path in files:
-        rel = str(path.relative_to(root.parent)) if root.parent != path.parent else path.name
+        rel = _shown(root, path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic("E200", f"cannot read file: {exc}", file=rel))
+            text = read_text(path, MAX_DOCUMENT_BYTES)
+        except FileProblem as problem:
+            problems.append(Diagnostic("E200", problem.message, file=rel, position=problem.position))
             continue
         source = load_yaml(rel, text)
         problems += source.problems
@@ -75,6 +75,11 @@ def _read(root: Path) -> list[SourceFile]:
     if problems:
         raise RulesError(problems)
     return sources
+
+
+def _shown(root: Path, path: Path) -> str:
+    """A rule file's name in messages: relative to the folder holding the rules folder."""
+    return str(path.relative_to(root.parent)) if root.parent != path.parent else path.name
 
 
 class _Assembler:
@@ -176,8 +181,11 @@ class _Assembler:
     def _rule(self, raw: dict[str, Any], ruleset: str, source: SourceFile, path: tuple[Any, ...],
               eras: dict[str, Era]) -> Rule:
         effective = raw.get("effective", {})
-        start = date.fromisoformat(effective["from"]) if "from" in effective else None
-        end = date.fromisoformat(effective["to"]) if "to" in effective else None
+        start = end = None
+        if "from" in effective:
+            start = calendar_date(effective["from"], source, path + ("effective", "from"), self.problems)
+        if "to" in effective:
+            end = calendar_date(effective["to"], source, path + ("effective", "to"), self.problems)
         if "era" in effective:
             era = era_start(effective["era"], eras, source, path + ("effective", "era"), self.problems)
             if era is not None:

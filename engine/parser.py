@@ -18,12 +18,13 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as s
+from . import values
 from .diagnostics import ExpressionError
-from .values import Duration
 
 MAX_EXPRESSION_LENGTH = 20_000
 MAX_NESTING_DEPTH = 64
 MAX_LIST_ITEMS = 1_000
+MAX_NUMBER_DIGITS = 30
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -68,6 +69,13 @@ def parse(text: str) -> s.Expr:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None
         raise
+
+
+def _check_digits(token: Token, digits: str) -> None:
+    """Number literals are short: Python will not even convert an integer of more than 4,300 digits."""
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise ExpressionError("E110", f"number has more than {MAX_NUMBER_DIGITS} digits", _token_span(token),
+                              "amounts in the law are short; check for a pasted value")
 
 
 def _check_depth(tree: Tree[Any]) -> None:
@@ -217,9 +225,11 @@ class _ToAst(Transformer[Token, s.Expr]):
         return s.Literal(None, span=_span(meta))
 
     def integer(self, meta: Any, c: list[Token]) -> s.Expr:
+        _check_digits(c[0], str(c[0]))
         return s.Literal(int(c[0]), span=_token_span(c[0]))
 
     def decimal(self, meta: Any, c: list[Token]) -> s.Expr:
+        _check_digits(c[0], str(c[0]))
         return s.Literal(Decimal(str(c[0])), span=_token_span(c[0]))
 
     def string(self, meta: Any, c: list[Token]) -> s.Expr:
@@ -237,12 +247,9 @@ class _ToAst(Transformer[Token, s.Expr]):
 
     def duration(self, meta: Any, c: list[Token]) -> s.Expr:
         amount_text, unit = str(c[0]).split()
-        amount = int(amount_text)
-        unit = unit.rstrip("s")
-        value = {
-            "year": Duration(years=amount),
-            "month": Duration(months=amount),
-            "week": Duration(days=7 * amount),
-            "day": Duration(days=amount),
-        }[unit]
+        _check_digits(c[0], amount_text)
+        try:
+            value = values.duration(int(amount_text), unit.rstrip("s"))
+        except ValueError as exc:
+            raise ExpressionError("E110", str(exc), _token_span(c[0]), "no date is that far from another") from None
         return s.Literal(value, span=_token_span(c[0]))

@@ -7,6 +7,7 @@ given, overrides any of them by name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -161,6 +162,21 @@ def _environment(fmt: str, templates: Path | None) -> Any:
     return env
 
 
+def markdown_cell(text: str) -> str:
+    """Text that stays plain text inside a Markdown table cell (a case id is the user's own text)."""
+    text = " ".join(text.split())
+    return re.sub(r"([\\`*_{}\[\]()<>!|~&])", r"\\\1", text)
+
+
+def page_name(case_id: object, line: int, taken: set[str]) -> str:
+    """A file name for a case of a JSON Lines pack: its id made safe for file names, else its line number."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", "" if case_id is None else str(case_id)).strip("-.")[:80]
+    if not name or name.lower() == "index" or name in taken:
+        name = f"{name}-line-{line}" if name else f"line-{line}"
+    taken.add(name)
+    return name
+
+
 def render_case(kb: KnowledgeBase, result: Result, name: str, fmt: str, exercise: bool = False,
                 templates: Path | None = None) -> str:
     return str(_environment(fmt, templates).get_template(f"case.{fmt}.j2").render(
@@ -184,9 +200,12 @@ def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], outp
             written.append(path)
             headline = next((d["text"] for items in report["groups"].values() for d in items
                              if d["id"] == "asylum.eligibility"), "")
-            entries.append({"name": name, "as_of": report["as_of"], "headline": headline})
+            case_id = "" if result.id is None else str(result.id)
+            entries.append({"name": name, "as_of": report["as_of"], "headline": headline,
+                            "id": markdown_cell(case_id) if fmt == "md" else case_id})
         index = output / f"index.{fmt}"
-        index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise),
-                         encoding="utf-8")
+        with_ids = any(result.id is not None for _, result in results)
+        index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise,
+                                                                    with_ids=with_ids), encoding="utf-8")
         written.append(index)
     return written

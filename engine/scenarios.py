@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
+from .files import FileProblem, find_files, read_text
 from .kb import KnowledgeBase, Result
 from .values import iso, iso_date
+from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
 from .yamlsource import load as load_yaml
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
@@ -54,6 +56,18 @@ class Outcome:
         return not self.failures
 
 
+def read_source(path: Path) -> SourceFile:
+    """A scenario or fact file as YAML with positions; an unreadable or malformed one is a ``RulesError``."""
+    try:
+        text = read_text(path, MAX_DOCUMENT_BYTES)
+    except FileProblem as problem:
+        raise RulesError([Diagnostic("S100", problem.message, file=str(path), position=problem.position)]) from None
+    source = load_yaml(str(path), text)
+    if source.problems:
+        raise RulesError(source.problems)
+    return source
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
@@ -63,9 +77,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def load_file(path: Path) -> list[Scenario]:
     """The scenarios of one file; a malformed file is a ``RulesError`` with positions."""
-    source = load_yaml(str(path), path.read_text(encoding="utf-8"))
-    if source.problems:
-        raise RulesError(source.problems)
+    source = read_source(path)
     data = source.data or {}
     problems: list[Diagnostic] = []
 
@@ -110,14 +122,7 @@ def _with_facts_file(path: Path, entry: dict[str, Any]) -> dict[str, Any]:
     """Merge the fact file an entry names (relative to the scenario file) under its own facts and as_of."""
     if "facts_file" not in entry:
         return entry
-    base_path = path.parent / str(entry.pop("facts_file"))
-    try:
-        text = base_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesError([Diagnostic("S100", f"cannot read facts_file: {exc}", file=str(path))]) from None
-    base = load_yaml(str(base_path), text)
-    if base.problems:
-        raise RulesError(base.problems)
+    base = read_source(path.parent / str(entry.pop("facts_file")))
     base_facts = dict(base.data or {})
     entry.setdefault("as_of", base_facts.pop("as_of", None))
     entry["facts"] = _merge(base_facts, entry.get("facts") or {})
@@ -132,7 +137,7 @@ def run(kb: KnowledgeBase, scenario: Scenario) -> Outcome:
         if rule_id not in kb.rules:
             failures.append(f"{rule_id}: no such rule")
             continue
-        actual = result.value(rule_id) if kb.rules[rule_id].determination else iso(result.outcome(rule_id).value)
+        actual = iso(result.value(rule_id) if kb.rules[rule_id].determination else result.outcome(rule_id).value)
         if actual != expected:
             failures.append(f"{rule_id}: expected {expected!r}, got {actual!r}"
                             + _why(result.outcome(rule_id).facts_needed))
@@ -158,7 +163,13 @@ def collect(paths: list[Path]) -> list[Path]:
     """Scenario files under the given files or folders, in name order."""
     files: list[Path] = []
     for path in paths:
-        files += sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+        if path.is_dir():
+            found, unlisted = find_files(path, ".yaml")
+            if unlisted:
+                raise RulesError([Diagnostic("S100", p.message, file=str(p.path)) for p in unlisted])
+            files += found
+        else:
+            files.append(path)
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, suggest
 from .model import Citation, Era, Parameter, ParameterValue
-from .values import Duration
+from .values import duration
 from .yamlsource import SourceFile
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(year|month|week|day)s?\s*$")
@@ -25,8 +26,8 @@ def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
             path = ("timelines", t_index, "eras", e_index)
             era = Era(
                 id=raw["id"], title=raw["title"], timeline=timeline["id"],
-                start=_date(raw["from"], source, path + ("from",), problems) or date.min,
-                end=_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None,
+                start=calendar_date(raw["from"], source, path + ("from",), problems) or date.min,
+                end=calendar_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None,
                 citations=tuple(Citation.parse(c) for c in raw["citations"]),
                 confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""),
             )
@@ -56,7 +57,8 @@ def _check_adjacent(previous: Era, era: Era, source: SourceFile, path: tuple[Any
             hint="add an era for the gap, or make one start the day the other ends"))
 
 
-def _date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
+def calendar_date(text: str, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
+    """The date, or None after reporting it at its position: the schema checks the shape, not the calendar."""
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
@@ -84,7 +86,7 @@ def build_parameters(source: SourceFile, eras: dict[str, Era], problems: list[Di
                 era = era_start(entry["era"], eras, source, path + ("era",), problems)
                 start = era.start if era else None
             else:
-                start = _date(entry["from"], source, path + ("from",), problems)
+                start = calendar_date(entry["from"], source, path + ("from",), problems)
             value = _convert(raw["type"], entry["value"], source, path + ("value",), problems)
             if start is not None:
                 history.append(ParameterValue(start, value, tuple(Citation.parse(c) for c in entry["citations"]),
@@ -114,6 +116,8 @@ def _convert(kind: str, value: Any, source: SourceFile, path: tuple[Any, ...], p
     if kind in ("money", "number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return wrong("a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            return wrong("a finite number")  # .nan or .inf, or a float too large for one
         if kind == "integer" and not float(value).is_integer():
             return wrong("a whole number")
         return value if isinstance(value, int) else Decimal(repr(value))
@@ -121,11 +125,12 @@ def _convert(kind: str, value: Any, source: SourceFile, path: tuple[Any, ...], p
         match = _DURATION.match(str(value))
         if not match:
             return wrong("a duration such as '1 year' or '180 days'")
-        amount, unit = int(match[1]), match[2]
-        return {"year": Duration(years=amount), "month": Duration(months=amount),
-                "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
+        try:
+            return duration(int(match[1]), match[2])
+        except ValueError as exc:
+            return wrong(f"a duration within the calendar: {exc}")
     if kind == "date":
-        return _date(str(value), source, path, problems)
+        return calendar_date(str(value), source, path, problems)
     if kind == "boolean":
         return value if isinstance(value, bool) else wrong("true or false")
     return str(value)

@@ -47,6 +47,19 @@ class Duration:
         return " + ".join(parts) if parts else "0 days"
 
 
+# The calendar holds years 1 to 9999, so no literal duration needs to be longer; a longer one
+# would only overflow Python's date arithmetic.
+_LONGEST = {"year": 10_000, "month": 120_000, "week": 522_000, "day": 3_653_000}
+
+
+def duration(amount: int, unit: str) -> Duration:
+    """``amount`` years, months, weeks or days; ``ValueError`` past the calendar's 10,000 years."""
+    if amount > _LONGEST[unit]:
+        raise ValueError(f"{amount:,} {unit}s is longer than the calendar (at most {_LONGEST[unit]:,} {unit}s)")
+    return {"year": Duration(years=amount), "month": Duration(months=amount),
+            "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
+
+
 def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
     """``start ± duration``: months first, the day clamped to the month's end, then days.
 
@@ -67,7 +80,7 @@ def add_years(start: date, years: int) -> date:
     """``start + years``, as ``shift_date`` computes it (Feb 29 becomes Feb 28), on the fast path."""
     try:
         return start.replace(year=start.year + years)
-    except ValueError:
+    except (ValueError, OverflowError):
         if start.month == 2 and start.day == 29 and 1 <= start.year + years <= 9999:
             return start.replace(year=start.year + years, day=28)
         raise Undefined(f"date out of range: {start} + {years} years") from None

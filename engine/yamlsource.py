@@ -6,16 +6,23 @@ PyYAML errors are translated here, once, into diagnostics with file:line:column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .diagnostics import Diagnostic, OffsetMapper, Position
+from .files import MAX_DOCUMENT_BYTES
 
 Path = tuple[Any, ...]
-MAX_DOCUMENT_BYTES = 2_000_000
 MAX_NESTING_DEPTH = 100
+# Nodes in the document once every alias is expanded: what a reader of the data will walk.
+# The shipped rule files have a few thousand each; an alias bomb has billions.
+MAX_NODES = 200_000
+# Digits in a plain integer or float: Python refuses to convert more than 4,300, and no fact or
+# parameter needs more than a few.
+MAX_NUMBER_DIGITS = 100
 
 
 # libyaml's loader when PyYAML was built with it (it keeps node marks too), else the pure-Python one.
@@ -50,13 +57,16 @@ class SourceFile:
         lines = self.lines
         return lines[index] if 0 <= index < len(lines) else ""
 
+    def mark_position(self, mark: Any) -> Position | None:
+        """The position of a YAML mark (PyYAML counts from 0)."""
+        return Position(mark.line + 1, mark.column + 1, self._line(mark.line)) if mark is not None else None
+
     def position(self, path: Path) -> Position | None:
         """The position of the value at ``path``, or of its closest enclosing node."""
         for cut in range(len(path), -1, -1):
             node = self.nodes.get(tuple(path[:cut]))
             if node is not None:
-                mark = node.start_mark
-                return Position(mark.line + 1, mark.column + 1, self._line(mark.line))
+                return self.mark_position(node.start_mark)
         return None
 
     def expression_locator(self, path: Path) -> OffsetMapper:
@@ -98,21 +108,21 @@ def load(path: str, text: str) -> SourceFile:
     if len(text.encode("utf-8", "replace")) > MAX_DOCUMENT_BYTES:
         source.problems.append(Diagnostic("E200", f"file is larger than {MAX_DOCUMENT_BYTES:,} bytes", file=path))
         return source
-    if _too_deep(text):
-        source.problems.append(Diagnostic("E200", f"YAML document is nested more than {MAX_NESTING_DEPTH} levels deep",
-                                          file=path))
+    shape = _shape_problem(text)
+    if shape is not None:
+        message, mark = shape
+        source.problems.append(Diagnostic("E200", message, file=path, position=source.mark_position(mark)))
         return source
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
-        if root is not None:
-            _index(root, source)
+        if root is not None and _index(root, source):
             source.data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        position = Position(mark.line + 1, mark.column + 1, source._line(mark.line)) if mark else None
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        source.problems.append(Diagnostic("E200", f"YAML syntax error: {message}", file=path, position=position,
+        source.problems.append(Diagnostic("E200", f"YAML syntax error: {message}", file=path,
+                                          position=source.mark_position(mark),
                                           hint="check indentation and that ':' is followed by a space"))
     except yaml.YAMLError as exc:
         source.problems.append(Diagnostic("E200", f"YAML error: {exc}", file=path))
@@ -123,52 +133,97 @@ def load(path: str, text: str) -> SourceFile:
     return source
 
 
-def _too_deep(text: str) -> bool:
-    """Whether collections nest deeper than the limit, read from the parser's event stream.
+def _shape_problem(text: str) -> tuple[str, Any] | None:
+    """Nesting too deep, a recursive alias or too many nodes after alias expansion, with its mark.
 
-    The event parser keeps its own stack, while composing nodes recurses (in C, with libyaml),
-    so the depth is checked before anything is composed. Syntax errors are left to the loader.
+    Read from the parser's event stream before anything is composed: the event parser keeps its
+    own stack (composing recurses, in C with libyaml), and counting here costs one pass however
+    large the aliases would expand. Syntax errors are left to the loader.
     """
     try:
-        return _deeper_than_limit(yaml.parse(text, Loader=_Loader))
+        return _shape_of(yaml.parse(text, Loader=_Loader))
     except yaml.YAMLError:
         # libyaml may stop on its own depth limit while scanning ahead; the pure-Python parser
         # has none, so it tells a deep document from a syntax error (only on this error path).
         try:
-            return _deeper_than_limit(yaml.parse(text, Loader=yaml.SafeLoader))
+            return _shape_of(yaml.parse(text, Loader=yaml.SafeLoader))
         except yaml.YAMLError:
-            return False
+            return None
 
 
-def _deeper_than_limit(events: Any) -> bool:
-    depth = 0
+def _shape_of(events: Any) -> tuple[str, Any] | None:
+    open_anchors: list[tuple[str | None, int]] = []  # anchor of each open collection, node count at its start
+    expanded: dict[str, int] = {}  # nodes an alias of this anchor stands for
+    nodes = 0
     for event in events:
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING_DEPTH:
-                return True
+        if isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_anchors):
+                return f"recursive alias '*{event.anchor}': an anchored node cannot contain itself", event.start_mark
+            nodes += expanded.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            if event.anchor is not None:
+                expanded[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            nodes += 1
+            open_anchors.append((event.anchor, nodes))
+            if len(open_anchors) > MAX_NESTING_DEPTH:
+                return f"YAML document is nested more than {MAX_NESTING_DEPTH} levels deep", event.start_mark
         elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    return False
+            anchor, start = open_anchors.pop()
+            if anchor is not None:
+                expanded[anchor] = nodes - start + 1
+        if nodes > MAX_NODES:
+            return (f"YAML document has more than {MAX_NODES:,} nodes once its aliases are expanded",
+                    event.start_mark)
+    return None
 
 
-def _index(root: yaml.Node, source: SourceFile) -> None:
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _index(root: yaml.Node, source: SourceFile) -> bool:
+    """Record every node's path; report duplicate keys, and nodes that cannot become plain data.
+
+    Returns whether the document can be constructed: plain keys, JSON-like tags, numbers of a sane length.
+    """
+    constructible = True
+
+    def refuse(node: yaml.Node, message: str, hint: str) -> None:
+        nonlocal constructible
+        constructible = False
+        source.problems.append(Diagnostic("E200", message, file=source.path,
+                                          position=source.mark_position(node.start_mark), hint=hint))
+
     stack: list[tuple[yaml.Node, Path]] = [(root, ())]
     while stack:
         node, path = stack.pop()
         source.nodes[path] = node
-        if isinstance(node, yaml.MappingNode):
+        if node.tag not in _PLAIN_TAGS:
+            refuse(node, f"YAML tag '{node.tag}' is not supported", "use plain text, numbers, true/false, lists and mappings")
+        elif isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    refuse(key_node, "a mapping key must be plain text, not a list or mapping",
+                           "write the key as a name, e.g. 'location:'")
+                    continue
                 key = key_node.value
                 if key in seen:
-                    mark = key_node.start_mark
                     source.problems.append(Diagnostic(
                         "E209", f"duplicate key '{key}'", file=source.path,
-                        position=Position(mark.line + 1, mark.column + 1, source._line(mark.line)),
+                        position=source.mark_position(key_node.start_mark),
                         hint="YAML keeps only the last one; remove or rename the other",
                     ))
                 seen.add(key)
                 stack.append((value_node, path + (key,)))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
+        elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_DIGITS:
+            refuse(node, f"number has more than {MAX_NUMBER_DIGITS} characters", "no fact or parameter needs one this long")
+        elif _SURROGATE.search(node.value):
+            refuse(node, "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
+                   "escape characters outside the BMP as \\U0001F600, or write them as they are")
+    return constructible

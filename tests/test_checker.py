@@ -46,6 +46,8 @@ ERRORS = [
     ("[1, \"x\"]", "E130", 5, "share one type"),
     ("coalesce(n, d)", "E130", 1, "share one type"),
     ("-d", "E130", 2, "must be number"),
+    ("any k.x in kids: true", "E125", 1, "plain name"),
+    ("count k in kids: any k.y in kids: true", "E125", 18, "plain name"),
 ]
 
 

@@ -189,3 +189,34 @@ def test_examples_validate_against_the_facts_schema() -> None:
     for example in (ROOT / "examples").glob("*.yaml"):
         assert list(validator.iter_errors(load_yaml(str(example), example.read_text()).data)) == [], example
     assert list(validator.iter_errors({"applicant": {"locaton": "inside_us"}}))
+
+
+@pytest.mark.parametrize("args", [
+    ("report", EXAMPLE, "-o", "{missing}/page.html"),
+    ("report", "--pack", str(ROOT / "examples"), "-o", "{file}/pack"),
+    ("schema", "-o", "{missing}/facts.schema.json"),
+    ("docs", "-o", "{file}/book"),
+], ids=["report", "report-pack", "schema", "docs"])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "a-file").write_text("")
+    paths = {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a-file")}
+    code, _, err = run(*(arg.format(**paths) for arg in args))
+    assert code == 2
+    assert str(tmp_path) in err and "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("name,text,location,code", [
+    ("case.json", '{"applicant": {"location": "mars"},\n "bars": {"persecutor": "no"}}', "case.json:1:28", "F302"),
+    ("case.json", '{"family": {"children": [{"name": "A"}, {"name": "B", "bron": "x"}]}}', "case.json:1:63", "F300"),
+    ("case.yaml", "applicant:\n  location: inside_us\nbars:\n  persecutor: 'no'\n", "case.yaml:4:15", "F301"),
+    ("case.yaml", "application:\n  ead_clock_delay_days: 2.5\n", "case.yaml:2:25", "F301"),
+    ("case.yaml", "id: [1]\n", "case.yaml:1:5", "F301"),
+])
+def test_fact_errors_in_a_file_carry_line_and_column(tmp_path: Path, name: str, text: str, location: str,
+                                                     code: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    exit_code, out, err = run("eval", str(path))
+    assert exit_code == 3 and out == ""
+    assert err.startswith(f"{path.parent}/{location}: error {code}")
+    assert "Decimal" not in err and "Traceback" not in err

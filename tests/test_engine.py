@@ -106,7 +106,9 @@ def test_result_records_version_as_of_and_eras(mini: asylum_kb.KnowledgeBase) ->
 def test_as_of_comes_from_the_argument_then_the_document_then_today(mini: asylum_kb.KnowledgeBase) -> None:
     assert mini.evaluate({**case(), "as_of": "2025-02-01"}).as_of == date(2025, 2, 1)
     assert mini.evaluate({**case(), "as_of": "2025-02-01"}, as_of=date(2025, 3, 1)).as_of == date(2025, 3, 1)
-    assert mini.evaluate(case()).as_of == date.today()
+    before = date.today()
+    as_of = mini.evaluate(case()).as_of
+    assert as_of in (before, date.today())  # a run that crosses midnight sees either day
 
 
 def test_values_path_matches_the_explaining_path(mini: asylum_kb.KnowledgeBase) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from asylum_kb.cli.main import main
 from asylum_kb.fmt import format_text
 from click.testing import CliRunner
@@ -52,7 +53,17 @@ def test_invalid_yaml_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("rules: [\n")
     result = CliRunner().invoke(main, ["fmt", str(path)])
-    assert result.exit_code == 4 and "cannot format" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 4 and f"{path}:2:1: error E200" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n"
+                                                          for i in range(1, 9)).replace("*l0", "x")])
+def test_a_file_the_loader_refuses_is_not_formatted(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 4 and f"{path}:" in result.output and "E200" in result.output
+    assert path.read_text() == text
 
 
 def test_the_shipped_rules_are_in_canonical_layout() -> None:

@@ -157,3 +157,32 @@ def test_missing_directory(tmp_path: Path) -> None:
 def test_shipped_knowledge_base_is_valid(kb: asylum_kb.KnowledgeBase) -> None:
     assert len(kb.rules) > 50
     assert all(rule.citations for rule in kb.rules.values())
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "1.0e+999999999"])
+def test_a_parameter_value_that_is_not_a_finite_number_fails_validation(tmp_path: Path, value: str) -> None:
+    [error] = load_errors(tmp_path, **{"parameters.yaml": PARAMETERS.replace("value: 100", f"value: {value}")})
+    assert where(error) == ("E208", "parameters.yaml", 12, 16)
+
+
+def test_a_duration_parameter_longer_than_the_calendar_fails_validation(tmp_path: Path) -> None:
+    durations = PARAMETERS + """\
+  - id: wait
+    title: Wait
+    type: duration
+    citations: ["Law C"]
+    values:
+      - from: 2000-01-01
+        value: 99999999999999999999 years
+        citations: ["Law C"]
+"""
+    [error] = load_errors(tmp_path, **{"parameters.yaml": durations})
+    assert where(error) == ("E208", "parameters.yaml", 20, 16)
+
+
+@pytest.mark.parametrize("key", ["from", "to"])
+def test_an_effective_date_that_is_not_on_the_calendar_is_located(tmp_path: Path, key: str) -> None:
+    rules = RULES.replace("    when: person.persecutor\n",
+                          f"    when: person.persecutor\n    effective: {{{key}: 2025-02-30}}\n", 1)
+    [error] = load_errors(tmp_path, **{"rules.yaml": rules})
+    assert where(error)[:3] == ("E201", "rules.yaml", 21)

@@ -145,3 +145,21 @@ def test_list_literal_size_is_bounded() -> None:
     with pytest.raises(ExpressionError) as info:
         parse("[" + ", ".join(["1"] * 1500) + "]")
     assert info.value.code in ("E112", "E110")
+
+
+@pytest.mark.parametrize("text,offset", [
+    ("n > " + "9" * 5000, 4),                    # Python would refuse to convert it
+    ("n > 1" + "0" * 30 + ".5", 4),
+    ("d + 99999999999999999999 years", 4),
+    ("d - 10001 years", 4),
+    ("d + 3653001 days", 4),
+    ("d + 120001 months", 4),
+])
+def test_number_and_duration_literals_past_the_limits_are_errors(text: str, offset: int) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert (info.value.code, info.value.span[0]) == ("E110", offset)
+
+
+def test_the_longest_durations_still_parse() -> None:
+    assert isinstance(parse("d + 10000 years"), s.Arith) and isinstance(parse("d - 3653000 days"), s.Arith)

@@ -1,0 +1,141 @@
+"""The compiled-knowledge-base cache: keyed on content, verified before use, never trusted from others."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asylum_kb import cache
+from kbfiles import write_kb
+
+FACTS = {"person": {"filed": "2025-09-01", "arrived": "2025-01-01"}}
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("ASYLUM_KB_CACHE_DIR", str(directory))
+    return directory
+
+
+def fee(rules: Path) -> Any:
+    return cache.load_cached(rules).evaluate(FACTS, as_of=date(2025, 9, 1)).value("mini.fee")
+
+
+def entry_of(rules: Path, directory: Path) -> Path:
+    key = cache.fingerprint(rules)
+    assert key is not None
+    return directory / f"{key[:40]}.kb"
+
+
+def plant(entry: Path, payload: bytes) -> None:
+    entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    entry.write_bytes(cache._MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+
+class _RunsCode:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return open, (str(self.marker), "w")
+
+
+def test_an_edit_keeping_size_and_modification_time_is_not_served_from_the_cache(tmp_path: Path,
+                                                                                cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    assert fee(rules) == 100
+    parameters = rules / "parameters.yaml"
+    before = parameters.stat()
+    parameters.write_text(parameters.read_text().replace("value: 100", "value: 900"))
+    os.utime(parameters, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert parameters.stat().st_size == before.st_size
+    assert fee(rules) == 900
+
+
+def test_the_cache_is_used_when_nothing_changed(tmp_path: Path, cache_dir: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = write_kb(tmp_path)
+    assert fee(rules) == 100
+    monkeypatch.setattr(cache, "_load", lambda root: pytest.fail("compiled again although the entry is current"))
+    assert fee(rules) == 100
+
+
+@pytest.mark.parametrize("where", [0, 30, 80, 200, -500, -1])
+def test_a_corrupted_byte_means_a_rebuild_and_a_replaced_entry(tmp_path: Path, cache_dir: Path, where: int) -> None:
+    rules = write_kb(tmp_path)
+    fee(rules)
+    entry = entry_of(rules, cache_dir)
+    data = bytearray(entry.read_bytes())
+    data[where] ^= 0x55
+    entry.write_bytes(bytes(data))
+    assert fee(rules) == 100
+    assert cache._read_entry(entry) is not None  # rewritten, so later runs hit it again
+
+
+def test_a_truncated_or_foreign_entry_is_rebuilt(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    entry = entry_of(rules, cache_dir)
+    for content in (b"", cache._MAGIC[:10], b"not a cache entry at all\n" * 10):
+        plant(entry, b"")
+        entry.write_bytes(content)
+        assert fee(rules) == 100
+
+
+def test_a_planted_entry_writable_by_others_is_never_unpickled(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    marker = tmp_path / "code-ran"
+    entry = entry_of(rules, cache_dir)
+    plant(entry, pickle.dumps(_RunsCode(marker)))
+    entry.chmod(0o666)
+    assert fee(rules) == 100
+    assert not marker.exists()
+
+
+def test_an_entry_owned_by_another_user_is_never_unpickled(tmp_path: Path, cache_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = write_kb(tmp_path)
+    marker = tmp_path / "code-ran"
+    entry = entry_of(rules, cache_dir)
+    plant(entry, pickle.dumps(_RunsCode(marker)))
+    entry.chmod(0o600)
+    owner = entry.stat().st_uid
+    monkeypatch.setattr(cache.os, "getuid", lambda: owner + 1)  # as if another user had written the folder
+    assert fee(rules) == 100
+    assert not marker.exists()
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    marker = tmp_path / "code-ran"
+    entry = entry_of(rules, cache_dir)
+    plant(entry, pickle.dumps(_RunsCode(marker)))
+    entry.chmod(0o600)
+    assert fee(rules) == 100
+    assert not marker.exists()
+    assert entry.read_bytes().endswith(pickle.dumps(_RunsCode(marker)))  # left alone, not replaced either
+
+
+def test_a_symlinked_entry_is_not_followed(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    fee(rules)
+    entry = entry_of(rules, cache_dir)
+    elsewhere = tmp_path / "elsewhere.kb"
+    entry.rename(elsewhere)
+    entry.symlink_to(elsewhere)
+    assert cache._read_entry(entry) is None
+    assert fee(rules) == 100
+    assert not entry.is_symlink()  # replaced by a real entry
+
+
+def test_new_cache_folders_are_private(tmp_path: Path, cache_dir: Path) -> None:
+    fee(write_kb(tmp_path))
+    assert cache_dir.stat().st_mode & 0o077 == 0
+    assert all(path.stat().st_mode & 0o077 == 0 for path in cache_dir.iterdir())
