@@ -43,6 +43,7 @@ Handler = Callable[[Request, Loaded], Any]
 def create_app(holder: KnowledgeBaseHolder, limits: Limits | None = None, token: str | None = None) -> Starlette:
     """The service for one knowledge-base holder; ``token``, when given, is required on /v1 and /openapi.json."""
     limits = limits or Limits()
+    workers = anyio.CapacityLimiter(limits.concurrent_evaluations)
 
     def endpoint(handler: Handler, with_body: bool = True) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
@@ -52,7 +53,8 @@ def create_app(holder: KnowledgeBaseHolder, limits: Limits | None = None, token:
                 if with_body and request.method == "POST":
                     request.state.data = parse_body(await _read(request, limits), limits)
                 with anyio.fail_after(limits.timeout_seconds):
-                    answer = await anyio.to_thread.run_sync(handler, request, loaded, abandon_on_cancel=True)
+                    answer = await anyio.to_thread.run_sync(handler, request, loaded, abandon_on_cancel=True,
+                                                            limiter=workers)
             except ServiceError as error:
                 return _error(error.status, error.diagnostics)
             except AsylumKbError as error:

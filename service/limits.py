@@ -22,6 +22,8 @@ class Limits:
     max_body_bytes: int = 1_000_000
     max_depth: int = 32
     timeout_seconds: float = 10.0
+    # Evaluations are CPU-bound Python: more threads than this only queue on the GIL and stretch the tail.
+    concurrent_evaluations: int = 4
 
 
 def check_size(length: int, limits: Limits) -> None:

@@ -209,3 +209,35 @@ def test_reload_swaps_the_rules_and_keeps_the_old_ones_on_error(tmp_path: Path) 
     assert holder.reload() is False
     assert client.get("/healthz").json()["kb"]["version"] == "0.1.1"
     assert client.post("/v1/evaluate", content=EXAMPLE).status_code == 200
+
+
+def test_serve_reloads_on_sighup_and_refuses_bad_options(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from asylum_kb.cli.main import main
+    from click.testing import CliRunner
+
+    empty = tmp_path / "token"
+    empty.write_text("\n")
+    assert CliRunner().invoke(main, ["serve", "--token-file", str(empty)]).exit_code == 2
+    assert CliRunner().invoke(main, ["serve", "--rules", str(tmp_path / "missing")]).exit_code == 2
+    command = [sys.executable, "-m", "asylum_kb.cli.main", "serve", "--port", "0"]
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ})
+    try:
+        assert server.stderr is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while not any("Uvicorn running on http://127.0.0.1:" in line for line in lines):
+            assert time.monotonic() < deadline and server.poll() is None, "".join(lines)
+            lines.append(server.stderr.readline())
+        server.send_signal(signal.SIGHUP)
+        while not any("rules reloaded" in line for line in lines):
+            assert time.monotonic() < deadline and server.poll() is None, "".join(lines)
+            lines.append(server.stderr.readline())
+    finally:
+        server.terminate()
+        server.wait(10)
