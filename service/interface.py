@@ -50,11 +50,13 @@ WORDS: dict[str, str] = {
 
 
 def interface_texts(kb: Any, goals: tuple[str, ...]) -> dict[str, str]:
-    """Every interface text a translation covers: the words above, the goals' titles and answer words."""
+    """Every interface text a translation covers: the words above, answer words, and the titles of the goals
+    and of the rules they read directly (the reasons the page gives)."""
     texts = {f"interface.{key}": text for key, text in WORDS.items()}
     for goal in goals:
-        if goal in kb.rules:
-            texts[f"interface.rule.{goal}"] = kb.rules[goal].title
+        for rule_id in (goal, *(kb.rules[goal].reads if goal in kb.rules else ())):
+            if rule_id in kb.rules:
+                texts[f"interface.rule.{rule_id}"] = kb.rules[rule_id].title
     for word, text in ANSWER_WORDS.items():
         texts[f"interface.answer.{word}"] = text
     return texts

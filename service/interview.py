@@ -122,15 +122,37 @@ def _determination(kb: KnowledgeBase, data: dict[str, Any], goal: str, words: Lo
         "value": entry["value"],
         "status": entry["status"],
         "label": words.answer("not_applicable" if entry["status"] == "not_applicable" else entry["value"]),
-        "reasons": [f"{reason['condition']} → {_plain(reason['value'])}" for reason in tree.get("reasons", [])],
+        "reasons": _reasons(kb, tree.get("reasons", []), words),
         "unverified_rules": entry.get("unverified_rules", []),
     }
 
 
-def _plain(value: Any) -> str:
+def _reasons(kb: KnowledgeBase, reasons: list[dict[str, Any]], words: Localizer) -> list[str]:
+    """The deciding parts of a determination as sentences: each rule or fact they read, with its value."""
+    out: list[str] = []
+    for reason in reasons:
+        for name, value in reason.get("facts", {}).items():
+            if name in kb.rules:
+                line = f"{words.text(f'interface.rule.{name}', kb.rules[name].title)}: {_plain(value, words)}"
+            elif name in kb.catalog.facts:
+                line = f"{words.text(f'{name}.question', kb.catalog.facts[name].question)} {_plain(value, words)}"
+            else:
+                continue
+            if line not in out:
+                out.append(line)
+    return out
+
+
+def _plain(value: Any, words: Localizer) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "unknown" if value is None else str(value)
+        return words.word("yes" if value else "no")
+    if value is None:
+        return words.word("unknown")
+    if isinstance(value, str):
+        return words.answer(value) if value in ANSWER_WORDS else words.label(value)
+    if isinstance(value, list):
+        return ", ".join(_plain(item, words) for item in value) or words.word("none")
+    return str(value)
 
 
 def _shown_facts(result: Result, words: Localizer) -> list[tuple[str, str]]:

@@ -105,3 +105,13 @@ def test_terminal_interview_errors_use_the_cli_exit_codes(tmp_path: Path) -> Non
     assert code == 2 and "asylum.eligibility" in out
     code, out = run("--as-of", "2025-02-30", answers="")
     assert code == 2
+
+
+def test_reasons_name_the_deciding_rules_and_facts_in_the_chosen_language(kb: asylum_kb.KnowledgeBase) -> None:
+    facts = yaml.safe_load((ROOT / "examples" / "affirmative-grant.yaml").read_text())
+    facts.pop("as_of")
+    spanish = interview.localizer(load_translations(kb.directory), "es")
+    state = interview.step(kb, facts, None, ("asylum.eligibility", "asylum.procedure"), set(), spanish)
+    eligibility, procedure = state["determinations"]
+    assert eligibility["label"] == "Elegible" and "Cumple la definición de refugiado: Sí" in eligibility["reasons"]
+    assert "¿Dónde está el solicitante ahora? Dentro de los Estados Unidos" in procedure["reasons"]
