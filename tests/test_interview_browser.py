@@ -7,6 +7,7 @@ desktop and phone width (in $ASYLUM_KB_SCREENSHOT_DIR when set).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -86,8 +87,10 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def value_of(browser: Any, determination: str) -> str:
-    return str(browser.find_element(By.CSS_SELECTOR, f"#determinations li[data-id='{determination}']")
-               .get_attribute("data-value"))
+    """Read in one script call: the list is redrawn after every answer, so a held element can go stale."""
+    return str(browser.execute_script(
+        "const item = document.querySelector(`#determinations li[data-id='${arguments[0]}']`);"
+        "return item ? item.dataset.value : null;", determination))
 
 
 def wait_for_step(browser: Any, previous: str | None) -> str:
@@ -170,6 +173,9 @@ def test_an_interview_reaches_an_answer_changes_it_and_resumes_from_a_download(
     assert value_of(browser, "asylum.eligibility") == "eligible" and asked > 3
     decided = browser.find_element(By.CSS_SELECTOR, "#determinations li[data-id='asylum.eligibility'] .value").text
     assert decided == eligible_word
+    why = browser.find_element(By.CSS_SELECTOR, "#determinations li[data-id='asylum.eligibility'] details")
+    why.find_element(By.TAG_NAME, "summary").click()
+    assert question.rstrip("?") not in why.text and len(why.find_elements(By.CSS_SELECTOR, "li")) >= 2
     shoot(browser, f"{lang}-desktop", DESKTOP, tmp_path)
     shoot(browser, f"{lang}-phone", PHONE, tmp_path)
 
@@ -209,3 +215,26 @@ def test_an_interview_reaches_an_answer_changes_it_and_resumes_from_a_download(
     shoot(browser, f"{lang}-report", DESKTOP, tmp_path)
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_an_interview_that_ends_with_a_bar_says_to_see_a_lawyer(server: str, browser: Any, tmp_path: Path) -> None:
+    case = yaml.safe_load((ROOT / "examples" / "crime-cat-deferral-only.yaml").read_text())
+    answers = tmp_path / "crime.json"
+    answers.write_text(json.dumps(case, default=str))
+    browser.get(server)
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "question-label").text)
+    assert not browser.find_element(By.ID, "lawyer").is_displayed()
+    browser.find_element(By.ID, "resume").send_keys(str(answers))
+    WebDriverWait(browser, 15).until(lambda b: value_of(b, "asylum.eligibility") == "ineligible")
+    seen = wait_for_step(browser, None)
+    for _ in range(60):
+        if browser.find_element(By.ID, "done").is_displayed():
+            break
+        browser.find_element(By.ID, "dont-know").click()
+        seen = wait_for_step(browser, seen)
+    assert browser.find_element(By.ID, "done").is_displayed()
+    lawyer = browser.find_element(By.ID, "lawyer")
+    assert lawyer.is_displayed()
+    codes = [item.get_attribute("data-code") for item in lawyer.find_elements(By.CSS_SELECTOR, "li")]
+    assert "bar" in codes
+    shoot(browser, "en-see-a-lawyer", DESKTOP, tmp_path)
