@@ -304,10 +304,11 @@ def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_di
 @click.option("--scenarios", "scenario_paths", multiple=True, type=click.Path(exists=True),
               help="Scenario files, fact files or folders whose answers to compare (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--exit-code", "exit_code", is_flag=True, help="Exit 1 when anything differs (as git diff --exit-code).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: tuple[str, ...], fmt: str,
-                 debug: bool) -> None:
-    """Compare two as-of dates or two knowledge bases: eras, rules, parameters, and which case answers change."""
+                 exit_code: bool, debug: bool) -> None:
+    """Compare two as-of dates or two knowledge bases: eras, rules, parameters, facts, and which case answers change."""
     from asylum_kb import diff
 
     if len(dates) > 2 or len(rule_dirs) > 2 or (len(dates) < 2 and len(rule_dirs) < 2):
@@ -321,6 +322,7 @@ def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: 
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     click.echo(json.dumps(report, indent=2) if fmt == "json" else diff.render(report), nl=fmt == "json")
+    sys.exit(1 if exit_code and report["differs"] else 0)
 
 
 @main.command("docs")

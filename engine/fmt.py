@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from . import yamlsource
 from .diagnostics import Diagnostic, RulesError
-from .files import FileProblem, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, read_text
 
 RULE_ORDER = ("id", "title", "kind", "description", "plain", "for_each", "defeats", "when", "value", "otherwise",
               "effective", "confidence", "citations", "notes")
@@ -76,7 +76,7 @@ def format_text(text: str) -> str:
 def _checked_text(path: Path) -> str:
     """The file's text, if the loader would take it (size, file type, aliases, nesting, syntax)."""
     try:
-        text = read_text(path, yamlsource.MAX_DOCUMENT_BYTES)
+        text = read_text(path, MAX_DOCUMENT_BYTES)
     except FileProblem as problem:
         raise RulesError([Diagnostic("E200", problem.message, file=str(path), position=problem.position)]) from None
     problems = [p for p in yamlsource.load(str(path), text).problems if p.code == "E200"]

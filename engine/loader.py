@@ -20,7 +20,7 @@ from .catalog import Catalog, spec_from_yaml
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
-from .model import Citation, Era, Manifest, Parameter, Rule, Ruleset
+from .model import Authority, Citation, Era, Manifest, Parameter, Rule, Ruleset
 from .timeline import build_eras, build_parameters, calendar_date, era_start
 from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
@@ -132,6 +132,8 @@ class _Assembler:
         order = self._order(rules, parsed)
         self.stop_if_problems()
         self._check(rules, order, parsed, _Scope(catalog, param_map))
+        for rule in rules.values():
+            self._check_authorities(rule, rules)
         self.stop_if_problems()
 
         plans = [self._plan(rules[rule_id]) for rule_id in order]
@@ -199,6 +201,7 @@ class _Assembler:
             defeats=tuple(raw.get("defeats", ())), effective_from=start, effective_to=end, era=effective.get("era"),
             confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), plain=raw.get("plain", ""),
             description=raw.get("description", ""),
+            decided_by=tuple(Authority.parse(entry) for entry in raw.get("decided_by", ())),
         )
         return rule
 
@@ -218,6 +221,23 @@ class _Assembler:
                              f"'{target}' is a {defeated.kind} rule; only criteria, bars and exceptions can be defeated")
                 else:
                     defeated.defeated_by.append(rule.id)
+
+    def _check_authorities(self, rule: Rule, rules: dict[str, Rule]) -> None:
+        """``decided_by`` belongs on determinations, and ``where`` may only name determinations."""
+        if rule.decided_by and not rule.determination:
+            self._at(rule, ("decided_by",), "E220",
+                     f"'{rule.id}' is a {rule.kind} rule; only outcome, fee and deadline rules say who decides them")
+        for index, entry in enumerate(rule.decided_by):
+            for target, value in entry.where:
+                other = rules.get(target)
+                if other is None or not other.determination:
+                    what = "an unknown rule" if other is None else f"a {other.kind} rule, not a determination"
+                    self._at(rule, ("decided_by", index, "where", target), "E220",
+                             f"decided_by of '{rule.id}' depends on '{target}', {what}",
+                             suggest(target, [r.id for r in rules.values() if r.determination]))
+                elif other.type.kind == "enum" and other.type.values and value not in other.type.values:
+                    self._at(rule, ("decided_by", index, "where", target), "E220",
+                             f"'{target}' never has the value '{value}'", suggest(value, other.type.values))
 
     def _at(self, rule: Rule, key: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> None:
         source, path = self.origin[rule.id]

@@ -42,6 +42,36 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Authority:
+    """Who decides a determination; ``where`` limits it to cases in which other determinations have these values.
+
+    Which body decides is law (8 CFR 208.2, 208.16), so it lives in the rule files, not in code.
+    """
+
+    authority: str
+    citations: tuple[Citation, ...]
+    where: tuple[tuple[str, str], ...] = ()
+    notes: str = ""
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> Authority:
+        return cls(raw["authority"], tuple(Citation.parse(c) for c in raw["citations"]),
+                   tuple(sorted(raw.get("where", {}).items())), raw.get("notes", ""))
+
+    def holds(self, values: dict[str, Any]) -> bool:
+        """Whether this entry applies, given reported determination values (an unknown value does not match)."""
+        return all(values.get(rule_id) == value for rule_id, value in self.where)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"authority": self.authority, "citations": [c.text() for c in self.citations]}
+        if self.where:
+            out["where"] = dict(self.where)
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     title: str
@@ -121,6 +151,7 @@ class Rule:
     notes: str = ""
     plain: str = ""
     description: str = ""
+    decided_by: tuple[Authority, ...] = ()
     # Filled in by the loader after checking:
     when: Checked | None = None
     value: Checked | None = None

@@ -16,6 +16,9 @@ from typing import Any
 
 from . import counterfactual
 from .kb import KnowledgeBase, Result
+from .markdown_text import escape_markdown
+from .model import Rule
+from .outcome import deciding, main_reason
 from .values import iso
 
 FORMATS = ("md", "html")
@@ -75,19 +78,52 @@ def build(kb: KnowledgeBase, result: Result, name: str) -> dict[str, Any]:
             "id": rule.id, "title": rule.title, "kind": rule.kind, "value": determination["value"],
             "text": _answer(determination, rule.kind), "status": determination["status"],
             "facts_needed": determination["facts_needed"], "unverified": determination.get("unverified_rules", []),
-            "reasoning": _tree(data["explanations"][rule.id], kb, sources),
             "counterfactuals": [_sentence(c, kb) for c in found.get(rule.id, [])],
         })
     order = list(dict.fromkeys(title for _, title in _GROUPS))
     groups = {title: groups[title] for title in sorted(groups, key=lambda g: order.index(g) if g in order else len(order))}
     unverified = sorted({r for items in groups.values() for d in items for r in d["unverified"]})
+    summary, other = _summary(kb, data, groups, sources)  # first, so that its sources are numbered first
+    for items in groups.values():
+        for d in items:
+            d["reasoning"] = _tree(data["explanations"][d["id"]], kb, sources)
     return {
-        "name": name, "as_of": result.as_of.isoformat(), "kb": kb.manifest,
+        "name": name, "as_of": result.as_of.isoformat(), "kb": kb.manifest, "summary": summary, "other": other,
         "eras": [era.title for era in kb.eras_at(result.as_of)],
         "facts": _facts(kb, result), "groups": groups, "facts_needed": result.facts_needed,
         "unverified": [(rid, kb.rules[rid].title, kb.rules[rid].notes) for rid in unverified],
         "sources": sorted(sources.numbers.items(), key=lambda item: item[1]),
     }
+
+
+def _summary(kb: KnowledgeBase, data: dict[str, Any], groups: dict[str, list[dict[str, Any]]],
+             sources: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The outcome first: each form of protection (a determination that says who decides it) in a sentence with
+    its main reason and deciding authority; then every other determination with its value and reason."""
+    values = {rid: d["value"] for rid, d in data["determinations"].items()}
+    summary, other = [], []
+    for items in groups.values():
+        for d in items:
+            rule = kb.rules[d["id"]]
+            reason = main_reason(data["explanations"][rule.id], kb.rules, d["facts_needed"], general=bool(rule.decided_by)) \
+                if rule.kind == "outcome" else ""
+            entry = {"id": rule.id, "title": rule.title, "text": d["text"], "reason": reason, "unverified": d["unverified"]}
+            if not rule.decided_by:
+                other.append(entry)
+                continue
+            authorities, settled = deciding(rule, values)
+            summary.append({**entry, "headline": _headline(rule, d["value"], d["text"]), "settled": settled,
+                            "authorities": [{"text": a.authority, "notes": a.notes,
+                                             "sources": sources.cite([c.text() for c in a.citations])}
+                                            for a in authorities]})
+    return summary, other
+
+
+def _headline(rule: Rule, value: Any, text: str) -> str:
+    """'Not eligible for asylum' from the title 'Eligible for asylum' and the value; else 'Title: answer'."""
+    if value in ("eligible", "ineligible") and rule.title.startswith("Eligible "):
+        return text + rule.title[len("Eligible"):]
+    return f"{rule.title}: {text}"
 
 
 def _answer(determination: dict[str, Any], kind: str) -> str:
@@ -128,8 +164,14 @@ def _tree(node: dict[str, Any], kb: KnowledgeBase, sources: _Sources) -> dict[st
         "unverified": rule.confidence == "unverified",
         "sources": sources.cite(node.get("citations", [])),
         "children": [_tree(child, kb, sources) for child in node.get("because", [])
-                     if child.get("status") != "not_in_force"],
+                     if child.get("status") != "not_in_force" and not _did_not_apply(child)],
+        "not_applied": [_tree(child, kb, sources) for child in node.get("because", []) if _did_not_apply(child)],
     }
+
+
+def _did_not_apply(node: dict[str, Any]) -> bool:
+    """A bar or exception that did not apply: reports fold these away, the reasoning is what did apply."""
+    return node.get("kind") in ("bar", "exception") and node.get("status") == "not_fired"
 
 
 def _sentence(change: counterfactual.Counterfactual, kb: KnowledgeBase) -> str:
@@ -159,13 +201,8 @@ def _environment(fmt: str, templates: Path | None) -> Any:
     env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=select_autoescape(["html.j2"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["page"] = lambda name: f"{name}.{fmt}"
+    env.filters["md"] = escape_markdown
     return env
-
-
-def markdown_cell(text: str) -> str:
-    """Text that stays plain text inside a Markdown table cell (a case id is the user's own text)."""
-    text = " ".join(text.split())
-    return re.sub(r"([\\`*_{}\[\]()<>!|~&])", r"\\\1", text)
 
 
 def page_name(case_id: object, line: int, taken: set[str]) -> str:
@@ -198,11 +235,10 @@ def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], outp
             path.write_text(env.get_template(f"case.{fmt}.j2").render(report=report, exercise=exercise, fmt=fmt),
                             encoding="utf-8")
             written.append(path)
-            headline = next((d["text"] for items in report["groups"].values() for d in items
-                             if d["id"] == "asylum.eligibility"), "")
+            headline = next((d["text"] + (f": {d['reason']}" if d["reason"] else "")
+                             for d in report["summary"] + report["other"] if d["id"] == "asylum.eligibility"), "")
             case_id = "" if result.id is None else str(result.id)
-            entries.append({"name": name, "as_of": report["as_of"], "headline": headline,
-                            "id": markdown_cell(case_id) if fmt == "md" else case_id})
+            entries.append({"name": name, "as_of": report["as_of"], "headline": headline, "id": case_id})
         index = output / f"index.{fmt}"
         with_ids = any(result.id is not None for _, result in results)
         index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise,

@@ -24,6 +24,8 @@ def _rule(kb: KnowledgeBase, rule: Rule) -> dict[str, Any]:
         "effective": _effective(rule), "confidence": rule.confidence, "notes": rule.notes,
         "citations": [c.text() + (f" — {c.notes}" if c.notes else "") for c in rule.citations],
         "urls": [c.url for c in rule.citations if c.url],
+        "decided_by": [{"authority": a.authority, "where": ", ".join(f"{k} is {v}" for k, v in a.where),
+                        "citations": "; ".join(c.text() for c in a.citations), "notes": a.notes} for a in rule.decided_by],
     }
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, RulesError
-from .files import FileProblem, find_files, read_text
+from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, Result
 from .values import iso, iso_date
-from .yamlsource import MAX_DOCUMENT_BYTES, SourceFile
+from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}

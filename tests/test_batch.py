@@ -227,7 +227,7 @@ def test_a_jsonl_training_pack_has_a_page_per_case_named_by_id_and_ids_in_the_in
     index_md = (out / "index.md").read_text()
     assert "| [maria-1](maria-1.md) | maria/1 | 2025-09-15 |" in index_md
     assert "| [line-2](line-2.md) |  | 2025-09-15 |" in index_md
-    assert r"x\|\<b\>\[y\]\(z\)" in index_md
+    assert r"x\|&lt;b&gt;\[y\](z)" in index_md  # escaped by the Markdown filter
     assert "<td>x|&lt;b&gt;[y](z)</td>" in (out / "index.html").read_text()
 
 

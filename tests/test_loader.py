@@ -186,3 +186,39 @@ def test_an_effective_date_that_is_not_on_the_calendar_is_located(tmp_path: Path
                           f"    when: person.persecutor\n    effective: {{{key}: 2025-02-30}}\n", 1)
     [error] = load_errors(tmp_path, **{"rules.yaml": rules})
     assert where(error)[:3] == ("E201", "rules.yaml", 21)
+
+
+DECIDED_BY = """\
+    decided_by:
+      - authority: a judge
+        where: {WHERE}
+        citations: ["Statute 9"]
+"""
+
+
+def with_decided_by(rule_id: str, where: str) -> str:
+    """RULES with a decided_by block added at the end of one rule."""
+    start = RULES.index(f"  - id: {rule_id}\n")
+    end = RULES.find("\n  - id: ", start + 1) + 1 or len(RULES)
+    return RULES[:end] + DECIDED_BY.replace("{WHERE}", where) + RULES[end:]
+
+
+def test_decided_by_is_loaded_with_its_condition(tmp_path: Path) -> None:
+    kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": with_decided_by("mini.fee", "{mini.eligibility: eligible}")}))
+    [entry] = kb.rules["mini.fee"].decided_by
+    assert entry.authority == "a judge" and entry.where == (("mini.eligibility", "eligible"),)
+    assert entry.holds({"mini.eligibility": "eligible"}) and not entry.holds({"mini.eligibility": "undetermined"})
+
+
+@pytest.mark.parametrize("rule_id,where_text,line,column,hint", [
+    ("mini.late", "{mini.eligibility: eligible}", 12, 7, None),                            # not a determination
+    ("mini.fee", "{mini.eligibilty: eligible}", 36, 34, "did you mean 'mini.eligibility'?"),  # unknown rule
+    ("mini.fee", "{mini.late: eligible}", 36, 28, "did you mean 'mini.fee'?"),             # a bar, not a determination
+    ("mini.fee", "{mini.eligibility: eligble}", 36, 35, "did you mean 'eligible' or 'ineligible'?"),  # never its value
+])
+def test_decided_by_errors_are_located(tmp_path: Path, rule_id: str, where_text: str, line: int, column: int,
+                                       hint: str | None) -> None:
+    errors = load_errors(tmp_path, **{"rules.yaml": with_decided_by(rule_id, where_text)})
+    assert [where(e) for e in errors] == [("E220", "rules.yaml", line, column)]
+    assert errors[0].rule_id == rule_id
+    assert errors[0].hint == hint

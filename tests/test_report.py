@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asylum_kb.cli.main import main
@@ -29,8 +31,11 @@ def report(*args: str) -> str:
 
 def test_markdown_report_shows_answers_reasoning_counterfactuals_and_numbered_sources() -> None:
     page = report(str(EXAMPLES / "crime-cat-deferral-only.yaml"), "--format", "md")
-    assert "| Eligible for deferral of removal under the Convention Against Torture | **Eligible** |" in page
-    assert "| Eligible for withholding of removal | **Not eligible** |" in page
+    assert "- **Eligible for deferral of removal under the Convention Against Torture**: every criterion is met.\n" in page
+    assert ("- **Not eligible for withholding of removal**: Particularly serious crime (withholding), including "
+            "aggravated felonies with 5 or more years.\n  - Decided by an immigration judge") in page
+    assert ("- **Not eligible for asylum**: One-year filing deadline missed, no exception applies; "
+            "Aggravated felony (a particularly serious crime for asylum).") in page
     assert "- **Particularly serious crime (withholding), including aggravated felonies with 5 or more years**: applies" in page
     assert ("Had bars.aggravated_felony_sentence_years been at most 4 (it is 6), the answer would be “Eligible” "
             "instead of “Not eligible”.") in page
@@ -43,8 +48,14 @@ def test_markdown_report_shows_answers_reasoning_counterfactuals_and_numbered_so
 
 def test_report_names_unverified_rules_and_the_exception_that_saved_a_claim() -> None:
     page = report(str(EXAMPLES / "late-filing-changed-circumstances.yaml"), "--format", "md")
-    assert "| One-year filing deadline | **Late, but an exception applies** |" in page
+    assert ("| One-year filing deadline | **Late, but an exception applies**: One-year filing deadline missed, but an "
+            "exception applies: Changed circumstances, and filed within a reasonable period |") in page
+    assert ("- **Eligible for asylum**: One-year filing deadline missed, but an exception applies: Changed circumstances, "
+            "and filed within a reasonable period.\n  - Decided by the USCIS asylum office") in page
     assert "defeated by: Changed circumstances, and filed within a reasonable period" in page
+    # what did not apply is one short line, not a subtree
+    assert "- *did not apply:* Extraordinary circumstances, and filed within a reasonable period; Unaccompanied" in page
+    assert "**Extraordinary circumstances, and filed within a reasonable period**" not in page
     aged = report(str(EXAMPLES / "derivative-child-ages-out.yaml"), "--format", "md")
     assert "**Unverified rules were involved.**" in aged and "(`family.derivative_children`)" in aged
     assert "Nadia: Can be included, Omar: Cannot be included" in aged
@@ -97,23 +108,55 @@ def test_committed_example_reports_are_current(tmp_path: Path) -> None:
     assert [n for n in comparison.common_files if (tmp_path / n).read_text() != (committed / n).read_text()] == []
 
 
-def test_the_reveal_works_in_headless_chromium(tmp_path: Path) -> None:
+def headless_chromium(tmp_path: Path, width: int, height: int) -> Any:
+    """Debian's chromium through its chromedriver, or a skip saying what to install."""
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver_path):
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
-    page = tmp_path / "exercise.html"
-    page.write_text(report(str(EXAMPLES / "crime-cat-deferral-only.yaml"), "--exercise"))
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=900,1400"):
+                 f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},{height}"):
         options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    return webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+
+
+def screenshot_path(tmp_path: Path, name: str) -> Path:
+    return Path(os.environ.get("ASYLUM_KB_SCREENSHOT_DIR", str(tmp_path))) / name
+
+
+def test_the_outcome_is_on_the_first_screen_in_headless_chromium(tmp_path: Path) -> None:
+    browser = headless_chromium(tmp_path, 1280, 2000)
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "report.html"
+    page.write_text(report(str(EXAMPLES / "late-filing-withholding-only.yaml")))
+    try:
+        browser.get(page.as_uri())
+        summary = browser.find_element(By.ID, "summary")
+        top, bottom, screen = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight];", summary)
+        assert screen >= 1800 and 0 < top and bottom <= screen  # the whole summary, unscrolled
+        assert summary.is_displayed() and "Not eligible for asylum" in summary.text
+        assert "Eligible for withholding of removal" in summary.text and "Decided by an immigration judge" in summary.text
+        folded = browser.find_element(By.CSS_SELECTOR, "details.not-applied li")
+        assert not folded.is_displayed()  # what did not apply is folded away
+        shot = screenshot_path(tmp_path, "report-first-screen.png")
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    finally:
+        browser.quit()
+
+
+def test_the_reveal_works_in_headless_chromium(tmp_path: Path) -> None:
+    browser = headless_chromium(tmp_path, 900, 1400)
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "exercise.html"
+    page.write_text(report(str(EXAMPLES / "crime-cat-deferral-only.yaml"), "--exercise"))
     try:
         browser.get(page.as_uri())
         answers = browser.find_element(By.ID, "answers")
@@ -121,10 +164,86 @@ def test_the_reveal_works_in_headless_chromium(tmp_path: Path) -> None:
         browser.find_element(By.CSS_SELECTOR, "details.reveal > summary").click()
         assert answers.is_displayed() and "Eligible" in answers.text
         browser.execute_script("document.getElementById('reveal').scrollIntoView()")
-        shot = Path(os.environ.get("ASYLUM_KB_SCREENSHOT_DIR", str(tmp_path))) / "exercise-revealed.png"
+        shot = screenshot_path(tmp_path, "exercise-revealed.png")
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     finally:
         browser.quit()
+
+
+HOSTILE_NAMES = ["<script>alert(1)</script>", "[click](javascript:alert(1))", "a | b\n# Injected heading",
+                 "`code` and **bold** _em_", "line\u2028break ![img](http://example.invalid/x.png)", "1. listed"]
+
+
+def hostile_case(tmp_path: Path, name: str = "case") -> Path:
+    children = "".join(f"    - {{name: {json.dumps(n)}, date_of_birth: 2010-01-01, married: false}}\n" for n in HOSTILE_NAMES)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text((EXAMPLES / "derivative-child-ages-out.yaml").read_text().split("  children:\n")[0]
+                    + "  children:\n" + children)
+    return path
+
+
+def rendered_markdown(page: str) -> str:
+    from markdown_it import MarkdownIt  # a CommonMark renderer with tables, as readers' tools render reports
+
+    return str(MarkdownIt("commonmark", {"html": True}).enable("table").render(page))
+
+
+def test_markdown_report_escapes_hostile_fact_values(tmp_path: Path) -> None:
+    page = report(str(hostile_case(tmp_path)), "--format", "md")
+    html = rendered_markdown(page)
+    assert "<script" not in html and "javascript:" not in html.replace("(javascript:", "") and "<img" not in html
+    assert "<h1>Injected heading" not in html and "<h1>" in html  # the report's own title is the only h1
+    assert html.count("<h1>") == 1 and "<ol" not in html.split("<h2>Sources</h2>")[0].split("<h2>Why</h2>")[0]
+    assert 'href="javascript' not in html and "<code>code</code>" not in html and "<strong>bold</strong>" not in html
+    # each value stays in its own table cell: every facts-table row has exactly three cells
+    facts_table = html.split("<h2>The facts</h2>")[1].split("</table>")[0]
+    assert all(row.count("<td>") == 3 for row in facts_table.split("<tr>")[2:])
+    # and the reader sees the text as it was given (line breaks become spaces)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "[click](javascript:alert(1))" in html
+    assert "a | b # Injected heading" in html
+
+
+def test_markdown_pack_escapes_a_hostile_case_name_and_headline(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    hostile_case(cases, "[x](javascript:alert(1)) <b>")
+    result = CliRunner().invoke(main, ["report", "--pack", str(cases), "-o", str(tmp_path / "out"), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    for page in (tmp_path / "out").glob("*.md"):
+        html = rendered_markdown(page.read_text())
+        assert 'href="javascript' not in html and "<b>" not in html
+
+
+def test_html_report_escapes_hostile_fact_values(tmp_path: Path) -> None:
+    page = report(str(hostile_case(tmp_path)))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript' not in page and "<img" not in page
+
+
+def test_the_outcome_says_who_decides_each_form_of_protection() -> None:
+    """Withholding 'eligible' beside an affirmative procedure must say that only an immigration judge grants it."""
+    page = report(str(EXAMPLES / "affirmative-grant.yaml"), "--format", "md")
+    outcome = page.split("## Outcome")[1].split("## Why")[0]
+    assert "| Affirmative or defensive procedure | **Affirmative (USCIS asylum office)** |" in outcome
+    assert ("- **Eligible for withholding of removal**: every criterion is met and no bar applies.\n"
+            "  - Decided by an immigration judge, in removal proceedings; the asylum office does not grant it") in outcome
+    assert ("- **Eligible for asylum**: every criterion is met and no bar applies.\n"
+            "  - Decided by the USCIS asylum office (an asylum officer decides an affirmative application) [1][2].") in outcome
+    assert re.search(r"^1\. 8 CFR 208\.2\(a\)$", page, re.MULTILINE) and re.search(r"^3\. 8 CFR 208\.16\(a\)$", page, re.MULTILINE)
+    html = report(str(EXAMPLES / "affirmative-grant.yaml"))
+    summary = html.split('id="summary"')[1].split("</ul>")[0]
+    assert "Eligible for withholding of removal" in summary
+    assert "Decided by an immigration judge, in removal proceedings; the asylum office does not grant it" in summary
+
+
+def test_while_the_procedure_is_unknown_both_authorities_are_named() -> None:
+    page = report(str(EXAMPLES / "intake-sparse.yaml"), "--format", "md")
+    assert ("Decided by the USCIS asylum office (an asylum officer decides an affirmative application) [1][2] or an "
+            "immigration judge (immigration court, in removal proceedings) [3][4] (which one depends on facts not yet "
+            "given).") in page
+    defensive = report(str(EXAMPLES / "defensive-court-case.yaml"), "--format", "md")
+    assert "Decided by an immigration judge (immigration court, in removal proceedings)" in defensive
+    assert "USCIS asylum office (an asylum officer" not in defensive.split("## Why")[0]
 
 
 def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -> None:

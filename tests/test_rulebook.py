@@ -34,6 +34,15 @@ def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(ruleboo
     assert '<a id="asylum.exception.changed_circumstances"></a>' in page
 
 
+def test_ruleset_page_says_who_decides(rulebook: Path) -> None:
+    page = (rulebook / "asylum.eligibility.md").read_text()
+    assert ("**Decided by:**\n- the USCIS asylum office (an asylum officer decides an affirmative application) "
+            "(where asylum.procedure is affirmative): 8 CFR 208.2(a); 8 CFR 208.14(b)\n") in page
+    html = (rulebook / "protection.withholding_and_cat.html").read_text()
+    assert "<h3>Decided by</h3>\n<ul><li>an immigration judge, in removal proceedings; the asylum office does not " \
+           "grant it: 8 CFR 208.16(a); 8 CFR 1208.2(b). An asylum officer" in html
+
+
 def test_parameters_page_tables_every_dated_value(rulebook: Path) -> None:
     page = (rulebook / "parameters.md").read_text()
     assert "| 2025-07-22 | 100 | 90 FR 34511 (July 22 2025): fees apply to filings postmarked on or after July 22 2025 |" in page
