@@ -152,29 +152,14 @@ def _plain(value: Any, words: Localizer) -> str:
         return words.answer(value) if value in ANSWER_WORDS else words.label(value)
     if isinstance(value, list):
         return ", ".join(_plain(item, words) for item in value) or words.word("none")
-    return str(value)
+    if isinstance(value, dict):  # a record, such as a child: its fields in order
+        return "(" + ", ".join(_plain(item, words) if key == "name" else f"{key.replace('_', ' ')}: {_plain(item, words)}"
+                               for key, item in value.items()) + ")"
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _shown_facts(result: Result, words: Localizer) -> list[tuple[str, str]]:
-    shown = []
-    for fact, value in result.facts.items():
-        if isinstance(value, bool):
-            text = words.word("yes" if value else "no")
-        elif isinstance(value, list):
-            text = ", ".join(words.label(v) if isinstance(v, str) else
-                             " ".join(str(x) for x in v.values()) if isinstance(v, dict) else str(v)
-                             for v in value) or words.word("none")
-        elif isinstance(value, str) and value in kb_values(result, fact):
-            text = words.label(value)
-        else:
-            text = value.isoformat() if isinstance(value, date) else str(value)
-        shown.append((fact, text))
-    return shown
-
-
-def kb_values(result: Result, fact: str) -> tuple[str, ...]:
-    spec = result.kb.catalog.facts.get(fact)
-    return spec.values if spec else ()
+    return [(fact, _plain(value, words)) for fact, value in result.facts.items()]
 
 
 def see_a_lawyer(kb: KnowledgeBase, result: Result, data: dict[str, Any], goals: tuple[str, ...],

@@ -115,3 +115,12 @@ def test_reasons_name_the_deciding_rules_and_facts_in_the_chosen_language(kb: as
     eligibility, procedure = state["determinations"]
     assert eligibility["label"] == "Elegible" and "Cumple la definición de refugiado: Sí" in eligibility["reasons"]
     assert "¿Dónde está el solicitante ahora? Dentro de los Estados Unidos" in procedure["reasons"]
+
+
+def test_answers_are_shown_readably_including_lists_of_records(kb: asylum_kb.KnowledgeBase) -> None:
+    facts = {"claim": {"protected_grounds": ["race", "political_opinion"], "past_persecution": True},
+             "family": {"children": [{"name": "Ana", "date_of_birth": "2006-05-01", "married": False}]}}
+    shown = {a["fact"]: a["value"] for a in interview.step(kb, facts, None, interview.DEFAULT_GOALS, set(),
+                                                          english())["answers"]}
+    assert shown == {"claim.protected_grounds": "Race, Political opinion", "claim.past_persecution": "Yes",
+                     "family.children": "(Ana, date of birth: 2006-05-01, married: No)"}
