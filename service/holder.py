@@ -52,7 +52,7 @@ def fingerprint(directory: Path) -> str:
     from asylum_kb.cache import fingerprint as rules_fingerprint
 
     translations = "".join(f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size};" for p in sorted(directory.glob("facts.*.po")))
-    return rules_fingerprint(directory) + translations
+    return f"{rules_fingerprint(directory)}:{translations}"  # None (a file cannot be read) counts as a change too
 
 
 class KnowledgeBaseHolder:
