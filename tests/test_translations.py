@@ -24,11 +24,17 @@ def translation_codes(folder: Path) -> list[tuple[str, str | None]]:
     return [(d.code, d.file) for d in lint(asylum_kb.load(folder)) if d.code.startswith("L02")]
 
 
-def test_shipped_translations_are_complete_and_current() -> None:
+def test_shipped_translations_are_nearly_complete_current_and_name_only_known_texts() -> None:
+    # A new or reworded question is a lint warning (shown in English until translated), not a failure here:
+    # the catalog grows on other branches. Orphans are typos in a PO file, and never acceptable.
     kb = asylum_kb.load()
-    assert [d for d in lint(kb) if d.code.startswith("L02")] == []
+    findings = [d for d in lint(kb) if d.code.startswith("L02")]
+    assert [d for d in findings if d.code == "L022"] == []
     loaded = translations.load(kb.directory)
     assert set(loaded) == {"en", "es"} and loaded["es"].note
+    texts = translations.catalog_texts(kb.catalog, "es")
+    current = [c for c, english in texts.items() if loaded["es"].text(c, english) is not None]
+    assert len(current) >= 0.9 * len(texts)
 
 
 def test_the_interface_words_are_translated_into_every_language() -> None:
