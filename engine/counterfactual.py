@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import FactSpec
+from .consistency import contradicts, holding
 from .kb import KnowledgeBase, Result, reported_value
 from .values import iso
 
@@ -48,8 +49,17 @@ def facts_read(result: Result, rule_id: str) -> list[str]:
 
 
 def find(kb: KnowledgeBase, result: Result, limit: int = 3) -> dict[str, list[Counterfactual]]:
-    """For each determination with a value, up to ``limit`` single-fact changes that would change it."""
+    """For each determination with a value, up to ``limit`` single-fact changes that would change it.
+
+    A change that makes a check rule hold (it contradicts the other facts, such as an unaccompanied child
+    aged 36 on the filing date) is not proposed.
+    """
     out: dict[str, list[Counterfactual]] = {}
+    already = set(holding(kb, result.values))
+
+    def allowed(change: Counterfactual) -> bool:
+        return not contradicts(kb, {**result.facts, change.fact: change.becomes}, result.as_of, already)
+
     for rule in kb.determinations:
         current = result.value(rule.id)
         # A date moves with every fact it is computed from; the answers worth a counterfactual are
@@ -61,7 +71,7 @@ def find(kb: KnowledgeBase, result: Result, limit: int = 3) -> dict[str, list[Co
             spec = kb.catalog.facts.get(name)
             if spec is None or name not in result.facts:
                 continue
-            found += _changes(kb, result, rule.id, spec, current)
+            found += [c for c in _changes(kb, result, rule.id, spec, current) if allowed(c)]
             if len(found) >= limit:
                 break
         if found:

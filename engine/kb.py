@@ -12,8 +12,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import consistency
 from .catalog import Catalog
 from .codegen import Program
+from .consistency import FactWarning
 from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
@@ -58,7 +60,8 @@ class KnowledgeBase:
         day = day or document_as_of or date.today()
         values, traces = self.program.traced(flat, day)
         case_id = facts.get("id") if isinstance(facts, dict) else None
-        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces), id=case_id)
+        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces), id=case_id,
+                      source=source)
 
     def values(self, facts: dict[str, Any], as_of: date | str) -> dict[str, Any]:
         """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
@@ -103,7 +106,13 @@ class Result:
     values: dict[str, Any]
     explainer: Explainer
     id: str | int | None = None  # the case's own id, echoed from the fact document
+    source: str = "<facts>"  # where the facts came from, for located warnings
     _needed: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[FactWarning]:
+        """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
+        return consistency.warnings(self.kb, self.facts, self.values)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
@@ -165,6 +174,8 @@ class Result:
             "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
             "disclaimer": self.kb.manifest.disclaimer,
         }
+        if self.warnings:
+            out["warnings"] = [w.as_dict() for w in self.warnings]
         if explain:
             out["explanations"] = {rule.id: self.explanation(rule.id) for rule in self.kb.determinations}
         return out

@@ -71,7 +71,7 @@ def _unused_facts(kb: KnowledgeBase) -> Iterator[Diagnostic]:
 def _unused_rules(kb: KnowledgeBase) -> Iterator[Diagnostic]:
     read = {name for rule in kb.rules.values() for name in rule.reads}
     for rule in kb.rules.values():
-        if rule.id not in read and not rule.determination and not rule.defeats:
+        if rule.id not in read and not rule.determination and not rule.defeats and not rule.check:
             yield _at(rule, "L002", "warning", f"'{rule.id}' is computed but no rule reads it",
                       "read it in a determination, make it an outcome, or remove it")
 

@@ -10,7 +10,7 @@ from . import types as t
 from .checker import Checked
 from .diagnostics import Position
 
-BOOLEAN_KINDS = ("criterion", "bar", "exception")
+BOOLEAN_KINDS = ("criterion", "bar", "exception", "check")
 DETERMINATION_KINDS = ("outcome", "fee", "deadline")
 DISCLAIMER = ("asylum-kb is an information and training aid, not legal advice. Eligibility depends on facts, "
               "evidence and discretion that no rule engine captures; consult a qualified immigration attorney "
@@ -168,6 +168,11 @@ class Rule:
     @property
     def determination(self) -> bool:
         return self.kind in DETERMINATION_KINDS
+
+    @property
+    def check(self) -> bool:
+        """A consistency check: when it holds, the case's facts contradict each other (a warning, not an answer)."""
+        return self.kind == "check"
 
     def in_force(self, day: date) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (

@@ -24,13 +24,19 @@ def main_reason(tree: dict[str, Any], rules: dict[str, Rule], facts_needed: list
     """
     if facts_needed:
         return "waiting for " + ", ".join(facts_needed[:3]) + (" and more" if len(facts_needed) > 3 else "")
-    fired = [node for node in _bars(tree) if node["status"] == "fired"]
+    # An answer that is not an eligibility (a deadline, a list of derivatives) is explained only by the bars
+    # it reads itself, not by those deep inside the eligibility it depends on.
+    bars = list(_bars(tree)) if general else [node for node in tree.get("because", [])
+                                               if node.get("kind") == "bar" and not node.get("see_above")]
+    fired = [node for node in bars if node["status"] == "fired"]
     if fired:
         return "; ".join(_applies(node, rules) for node in fired)
-    unmet = _criteria_not_met(tree)
+    # A criterion not met explains an eligibility that failed; in a chain of `if` branches (a deadline's
+    # value, say) the false conditions are only the branches not taken, so they explain nothing.
+    unmet = _criteria_not_met(tree) if general and tree.get("value") != "eligible" else []
     if unmet:
         return "not met: " + "; ".join(node["title"] for node in unmet)
-    defeated = [node for node in _bars(tree) if node["status"] == "defeated"]
+    defeated = [node for node in bars if node["status"] == "defeated"]
     if defeated:
         return "; ".join(f"{node['title']}, but an exception applies: "
                          + ", ".join(rules[e].title for e in node.get("defeated_by", [])) for node in defeated)

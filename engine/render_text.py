@@ -42,6 +42,10 @@ def render(result: Result, explain: bool = False) -> str:
         if determination["value"] is None:
             shown = determination["status"].replace("_", " ")  # undetermined, not applicable, not in force
         lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
+    for warning in data.get("warnings", []):
+        where = ", ".join(f"{name} = {_value(value)}" for name, value in warning["facts"].items())
+        lines += ["", f"{result.source}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
+                  f"  facts: {where}"]
     if data["facts_needed"]:
         lines += ["", "Facts still needed (most decisive first):"]
         lines += [f"  - {fact}" for fact in data["facts_needed"]]

@@ -29,6 +29,8 @@ _WORDS = {
     "exempt": "Exempt (unaccompanied child)", "not_applicable": "Not applicable",
     "affirmative": "Affirmative (USCIS asylum office)", "defensive": "Defensive (immigration court)",
     "included": "Can be included", "not_eligible": "Cannot be included", "suspended": "Suspended",
+    "not_yet_due": "Not yet due (the deadline had not passed on the as-of date)",
+    "processing": "Processing (no suspension in force)",
 }
 _STATUS = {"fired": "applies", "not_fired": "does not apply", "defeated": "defeated by an exception",
            "undetermined": "undetermined", "not_in_force": "not in force"}

@@ -44,7 +44,8 @@ def test_text_diff_is_readable() -> None:
     assert code == 0
     assert "fee.i589: 0 (from 1997-04-01) → 100 (from 2025-07-22)" in out
     assert "fee.annual_asylum: no value → 100 (from 2025-07-04)" in out
-    assert "affirmative-grant\n    fees.ead_initial: 0 → 550" in out
+    # As of 2025-07-01 the case's filing (2025-08-20) lies ahead: its deadline is not yet due.
+    assert "affirmative-grant\n    asylum.one_year_deadline: not_yet_due → met\n    fees.ead_initial: 0 → 550" in out
 
 
 def test_two_versions_of_the_rules(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def test_markdown_report_shows_answers_reasoning_counterfactuals_and_numbered_so
     assert ("Had bars.aggravated_felony_sentence_years been at most 4 (it is 6), the answer would be “Eligible” "
             "instead of “Not eligible”.") in page
     sources = re.findall(r"^(\d+)\. (.+)$", page, re.MULTILINE)
-    assert ("8 CFR 208.17" in [text for _, text in sources]) and [int(n) for n, _ in sources] == list(range(1, len(sources) + 1))
+    assert ("8 CFR 208.17(a)" in [text for _, text in sources]) and [int(n) for n, _ in sources] == list(range(1, len(sources) + 1))
     assert "information and training aid, not legal advice" in page
     assert "As of **2025-04-01**" in page and "knowledge base `us_asylum`" in page
     assert "Not given (unknown): `entry.southwest_border`" in page
@@ -53,11 +53,15 @@ def test_report_names_unverified_rules_and_the_exception_that_saved_a_claim() ->
     assert ("- **Eligible for asylum**: One-year filing deadline missed, but an exception applies: Changed circumstances, "
             "and filed within a reasonable period.\n  - Decided by the USCIS asylum office") in page
     assert "defeated by: Changed circumstances, and filed within a reasonable period" in page
+    # branches an answer did not take are not its reasons
+    assert "| **Affirmative (USCIS asylum office)** |" in page and "| **none** |" in page
+    assert "not met: Not filed by the as-of date" not in page
     # what did not apply is one short line, not a subtree
     assert "- *did not apply:* Extraordinary circumstances, and filed within a reasonable period; Unaccompanied" in page
     assert "**Extraordinary circumstances, and filed within a reasonable period**" not in page
     aged = report(str(EXAMPLES / "derivative-child-ages-out.yaml"), "--format", "md")
-    assert "**Unverified rules were involved.**" in aged and "(`family.derivative_children`)" in aged
+    border = report(str(EXAMPLES / "border-crossing-2024.yaml"), "--format", "md")
+    assert "**Unverified rules were involved.**" in border and "(`asylum.bar.securing_the_border`)" in border
     assert "Nadia: Can be included, Omar: Cannot be included" in aged
 
 

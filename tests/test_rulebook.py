@@ -21,7 +21,7 @@ def rulebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_one_page_per_ruleset_plus_index_parameters_and_eras(rulebook: Path) -> None:
     names = {p.name for p in rulebook.iterdir()}
     assert {"index.md", "index.html", "parameters.md", "eras.html", "asylum.one_year_deadline.md",
-            "asylum.bars.html"} <= names and len(names) == 26
+            "asylum.bars.html", "checks.facts.md"} <= names and len(names) == 28
 
 
 def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(rulebook: Path) -> None:
@@ -47,7 +47,7 @@ def test_parameters_page_tables_every_dated_value(rulebook: Path) -> None:
     page = (rulebook / "parameters.md").read_text()
     assert "| 2025-07-22 | 100 | 90 FR 34511 (July 22 2025): fees apply to filings postmarked on or after July 22 2025 |" in page
     assert "| 2026-01-01 | 102 | 90 FR 52693 (Nov 21 2025) |" in page
-    assert "**unverified.** The brief says EOIR applied the fee immediately" in page
+    assert "**unverified.** EOIR applied the fee by policy memorandum" in page
 
 
 def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
@@ -56,4 +56,4 @@ def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
     assert '<main id="main">' in page and 'lang="en"' in page and "@media print" in page
     assert "not legal advice" in page
     assert "19 I&amp;N Dec. 439" in (rulebook / "asylum.refugee_definition.html").read_text()
-    assert '<span class="unverified">unverified</span>' in page
+    assert '<span class="unverified">unverified</span>' in (rulebook / "refugee.usrap.html").read_text()

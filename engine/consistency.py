@@ -1,0 +1,56 @@
+"""Warnings about a case's own facts: the ``check`` rules that hold for it.
+
+A check rule (``kind: check``) states a contradiction between facts, or between a fact and the
+as-of date: a stated unaccompanied child who was 36 on the filing date, a filing dated after the
+as-of date. The answers still come from the rules; a warning tells the user which facts to look
+at. Counterfactuals use the same checks to skip changes the other facts rule out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .values import iso
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+
+WARNING_CODE = "W100"
+
+
+@dataclass(frozen=True)
+class FactWarning:
+    """One check that holds: where (the facts it read, by their path in the fact document) and why."""
+
+    rule: str
+    message: str
+    facts: dict[str, Any]
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data; no file name, so a result depends only on the facts and the as-of date (batches compare equal)."""
+        return {"code": WARNING_CODE, "severity": "warning", "rule": self.rule, "message": self.message,
+                "facts": iso(self.facts), "hint": self.hint}
+
+
+def holding(kb: KnowledgeBase, values: dict[str, Any]) -> list[str]:
+    """The ids of the check rules that hold, given every rule's value for a case."""
+    return [rule.id for rule in kb.rules.values() if rule.check and values.get(rule.id) is True]
+
+
+def warnings(kb: KnowledgeBase, facts: dict[str, Any], values: dict[str, Any]) -> list[FactWarning]:
+    """A warning for each check rule that holds, naming the facts it read and their values."""
+    out = []
+    for rule_id in holding(kb, values):
+        rule = kb.rules[rule_id]
+        read = rule.when.reads("fact") if rule.when is not None else []
+        located = {name: facts[name] for name in dict.fromkeys(read) if name in facts}
+        out.append(FactWarning(rule.id, rule.title, located, rule.plain.strip()))
+    return out
+
+
+def contradicts(kb: KnowledgeBase, facts: dict[str, Any], as_of: date, already: set[str]) -> bool:
+    """Whether changed facts make a check hold that did not hold before (the change contradicts other facts)."""
+    return bool(set(holding(kb, kb.values(facts, as_of))) - already)
