@@ -97,6 +97,17 @@ def load(rules_dir: str | Path) -> dict[str, Translation]:
     return out
 
 
+def _declared_at(context: str, positions: Mapping[str, Position | None]) -> Position | None:
+    """Where the fact behind a context is declared: a record's field is located at its list fact."""
+    parts = context.split(".")[:-1]
+    while parts:
+        found = positions.get(".".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
+
+
 def problems(translation: Translation, texts: Mapping[str, str], catalog_file: str | None = None,
              positions: Mapping[str, Position | None] | None = None) -> Iterator[Diagnostic]:
     """Missing (L020), stale (L021) and orphaned (L022) translations of ``texts``.
@@ -108,10 +119,9 @@ def problems(translation: Translation, texts: Mapping[str, str], catalog_file: s
     interface = any(context.startswith(INTERFACE) for context in texts)
     for context, english in texts.items():
         entry = translation.entries.get(context)
-        fact = context.rsplit(".", 1)[0]
         if entry is None or not entry.text:
             yield Diagnostic("L020", f"no {translation.language} translation of '{context}'", "warning",
-                             catalog_file or translation.file, positions.get(fact),
+                             catalog_file or translation.file, _declared_at(context, positions),
                              hint=f"add msgctxt \"{context}\" with msgid \"{english}\" to {Path(translation.file).name}")
         elif entry.fuzzy or entry.english != english:
             yield Diagnostic("L021", f"the {translation.language} translation of '{context}' is stale: the English "

@@ -55,7 +55,8 @@ def test_a_decided_case_ends_and_a_bar_sends_the_person_to_a_lawyer(kb: asylum_k
 
 
 def test_a_court_case_sends_the_person_to_a_lawyer(kb: asylum_kb.KnowledgeBase) -> None:
-    facts = {"applicant": {"location": "inside_us", "in_removal_proceedings": True}}
+    facts = {"applicant": {"location": "inside_us", "in_removal_proceedings": True, "unaccompanied_child": False,
+                           "date_of_birth": "1990-01-01"}}
     state = interview.step(kb, facts, None, ("asylum.procedure",), set(), english())
     assert state["determinations"][0]["value"] == "defensive" and state["done"]
     assert [reason["code"] for reason in state["see_a_lawyer"]] == ["court"]
@@ -66,16 +67,51 @@ def run(*args: str, answers: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_terminal_interview_asks_until_decided_and_saves_the_fact_document(tmp_path: Path) -> None:
+def scripted(kb: asylum_kb.KnowledgeBase, case: dict[str, object], goals: tuple[str, ...],
+             start: dict[str, object] | None = None) -> tuple[str, dict[str, object], list[str], dict[str, object]]:
+    """What a person answering from ``case`` types, found by running the same steps the command runs.
+
+    Returns the typed lines, the fact document they build, the facts asked and the last step, so the
+    test follows the rules as they are rather than a question order written down here.
+    """
+    from asylum_kb.service.terminal import set_fact
+
+    document = json.loads(json.dumps(start or {}))
+    lines, asked = [], []
+    while True:
+        state = interview.step(kb, document, None, goals, set(), english())
+        question = state["question"]
+        if question is None:
+            return "".join(lines), document, asked, state
+        fact = question["fact"]
+        value = case[fact]
+        asked.append(fact)
+        if question["type"] == "boolean":
+            lines.append("y\n" if value else "n\n")
+        elif question.get("choices"):
+            lines.append(f"{[c['value'] for c in question['choices']].index(value) + 1}\n")
+        else:
+            lines.append(f"{value}\n")
+        set_fact(document, fact, value)
+
+
+PROCEDURE = ("asylum.procedure",)
+IN_COURT = {"applicant.location": "inside_us", "applicant.in_removal_proceedings": True,
+            "applicant.unaccompanied_child": False, "applicant.date_of_birth": "1990-01-01"}
+
+
+def test_terminal_interview_asks_until_decided_and_saves_the_fact_document(kb: asylum_kb.KnowledgeBase,
+                                                                           tmp_path: Path) -> None:
+    typed, document, asked, last = scripted(kb, IN_COURT, PROCEDURE)
+    assert asked[0] == "applicant.location" and last["determinations"][0]["value"] == "defensive"
     saved = tmp_path / "answers.json"
-    # Where: 1 (inside the United States); in removal proceedings: y → the procedure is decided.
-    code, out = run("--goal", "asylum.procedure", "--save", str(saved), answers="1\ny\n")
+    code, out = run("--goal", "asylum.procedure", "--save", str(saved), answers=typed)
     assert code == 0, out
     assert "Where is the applicant now?" in out and "Defensive (immigration court)" in out
-    assert json.loads(saved.read_text()) == {"applicant": {"location": "inside_us", "in_removal_proceedings": True}}
+    assert json.loads(saved.read_text()) == document
 
 
-def test_terminal_interview_back_dont_know_quit_and_resume(tmp_path: Path) -> None:
+def test_terminal_interview_back_dont_know_quit_and_resume(kb: asylum_kb.KnowledgeBase, tmp_path: Path) -> None:
     saved = tmp_path / "answers.yaml"
     code, out = run("--save", str(saved), answers="q\n")
     assert code == 0 and yaml.safe_load(saved.read_text()) == {}
@@ -84,15 +120,19 @@ def test_terminal_interview_back_dont_know_quit_and_resume(tmp_path: Path) -> No
     assert code == 0, out
     assert out.count("Where is the applicant now?") == 2
     assert yaml.safe_load(saved.read_text()) == {"applicant": {"location": "inside_us"}}
+    not_in_court = {**IN_COURT, "applicant.in_removal_proceedings": False}
+    typed, document, asked, last = scripted(kb, not_in_court, PROCEDURE, start={"applicant": {"location": "inside_us"}})
+    assert "applicant.location" not in asked and last["determinations"][0]["value"] == "affirmative"
     code, out = run("--goal", "asylum.procedure", "--resume", str(saved), "--save", str(saved), "--lang", "es",
-                    answers="n\n")
+                    answers=typed)
     assert code == 0, out
-    assert "¿Está el solicitante en un proceso de deportación" in out and "Afirmativo" in out
-    assert yaml.safe_load(saved.read_text())["applicant"]["in_removal_proceedings"] is False
+    spanish = interview.localizer(load_translations(kb.directory), "es")
+    assert spanish.text(f"{asked[0]}.question", kb.catalog.facts[asked[0]].question) in out and "Afirmativo" in out
+    assert yaml.safe_load(saved.read_text()) == document
 
 
 def test_terminal_interview_rejects_a_bad_answer_and_asks_again(tmp_path: Path) -> None:
-    code, out = run("--goal", "asylum.procedure", answers="9\n1\nmaybe\ny\n")
+    code, out = run("--goal", "asylum.procedure", answers="9\n1\nmaybe\ny\nq\n")
     assert code == 0 and out.count("a number from 1 to 3") == 1 and out.count("y or n") == 1
 
 
