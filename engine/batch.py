@@ -11,12 +11,13 @@ written in input order.
 from __future__ import annotations
 
 import pickle
+import stat
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .diagnostics import Diagnostic, FactsError, Position
 from .kb import KnowledgeBase
@@ -65,7 +66,7 @@ def read_jsonl(path: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     """The non-blank lines of a JSON Lines file as cases; a line over ``limit`` bytes or not UTF-8 is a problem case."""
     name = str(path)
     read = 0
-    with path.open("rb") as handle:
+    with _open_input(path) as handle:
         line_no = 0
         while True:
             raw = handle.readline(limit + 1)
@@ -91,10 +92,25 @@ def read_jsonl(path: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
                 yield Case(name, line_no, text, bytes_read=read)
 
 
+def _open_input(path: Path) -> BinaryIO:
+    """A JSON Lines file, or a pipe (it streams); a device such as /dev/zero or a folder is refused."""
+    try:
+        kind = path.stat().st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISFIFO(kind)):
+            raise FactsError([Diagnostic("F304", "cannot read facts: not a regular file or a pipe", file=str(path))])
+        return path.open("rb")
+    except OSError as exc:
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(path))]) from None
+
+
 def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     """Every fact file (``.yaml``, ``.yml``, ``.json``) directly in a folder, sorted by name, as cases."""
     read = 0
-    for path in sorted(p for p in folder.iterdir() if p.suffix in FACT_FILE_SUFFIXES and p.is_file()):
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
+    except OSError as exc:
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(folder))]) from None
+    for path in paths:
         try:
             with path.open("rb") as handle:
                 raw = handle.read(limit + 1)

@@ -17,7 +17,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -132,6 +131,8 @@ def _write_entry(entry: Path, kb: KnowledgeBase) -> None:
         return
     digest = hashlib.sha256(payload).hexdigest().encode()
     try:
+        import tempfile  # only when writing an entry: a warm start need not import it
+
         descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")  # mode 0600
     except OSError:
         return

@@ -240,6 +240,8 @@ def _convert(spec: FactSpec, value: Any, path: str, problems: list[Diagnostic], 
     if kind in ("number", "integer", "money"):
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             return wrong("a number")
+        if isinstance(value, Decimal) and not value.is_finite():
+            return wrong("a finite number")  # Decimal('Infinity') or NaN, through the Python API
         if isinstance(value, float):
             if not math.isfinite(value):
                 return wrong("a finite number")

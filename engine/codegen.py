@@ -44,6 +44,7 @@ class RulePlan:
     otherwise: Checked | None
     defeaters: tuple[str, ...] = ()
     in_force: tuple[date | None, date | None] | None = None  # [from, to); None = always
+    suspended: tuple[tuple[date, date | None], ...] = ()  # [from, until) windows a court ruling holds it out of force
     for_each: ForEach | None = None
 
 
@@ -397,12 +398,16 @@ class _ThreeValued:
         return self.put(f"_fn_{node.function}(" + ", ".join(args) + ")")
 
 
-def _in_force_test(names: _Names, span: tuple[date | None, date | None]) -> str:
+def _in_force_test(names: _Names, plan: RulePlan) -> str:
     tests = []
+    span = plan.in_force or (None, None)
     if span[0] is not None:
         tests.append(f"{names.const(span[0])} <= as_of")
     if span[1] is not None:
         tests.append(f"as_of < {names.const(span[1])}")
+    for start, until in plan.suspended:
+        inside = f"{names.const(start)} <= as_of" + (f" < {names.const(until)}" if until is not None else "")
+        tests.append(f"not ({inside})")
     return " and ".join(tests) or "True"
 
 
@@ -465,10 +470,10 @@ class _ProgramWriter:
         return "_undefined()" if fast else "None"
 
     def _guarded(self, lines: list[str], plan: RulePlan, active: list[str], inactive: list[str]) -> None:
-        if plan.in_force is None:
+        if plan.in_force is None and not plan.suspended:
             lines.extend("    " + line for line in active)
             return
-        lines.append(f"    if {_in_force_test(self.names, plan.in_force)}:")
+        lines.append(f"    if {_in_force_test(self.names, plan)}:")
         lines.extend("        " + line for line in active)
         lines.append("    else:")
         lines.extend("        " + line for line in inactive)

@@ -91,7 +91,7 @@ def _day(side: Side) -> date:
 
 def _rule_text(rule: Rule) -> tuple[Any, ...]:
     return (rule.kind, rule.when_text, rule.value_text, rule.otherwise_text, rule.defeats, rule.effective_from,
-            rule.effective_to, rule.confidence)
+            rule.effective_to, rule.confidence, rule.rulings)
 
 
 def _rules_in_force(a: Side, b: Side) -> dict[str, list[str]]:

@@ -68,13 +68,20 @@ def find_files(root: Path, suffix: str) -> tuple[list[Path], list[FileProblem]]:
                 continue
             seen.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_dir():
-                        pending.append(Path(entry.path))
-                    elif entry.name.endswith(suffix):
-                        found.append(Path(entry.path))
+                listed = [entry for entry in entries if not entry.name.startswith(".")]
         except OSError as exc:
             problems.append(FileProblem(folder, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        for entry in listed:
+            try:
+                is_folder = entry.is_dir()
+                if not is_folder and entry.is_symlink() and not os.path.exists(entry.path):
+                    os.stat(entry.path)  # a dangling or looping link: say which, as for an unreadable folder
+            except OSError as exc:
+                problems.append(FileProblem(Path(entry.path), f"cannot follow link: {exc.strerror or exc}"))
+                continue
+            if is_folder:
+                pending.append(Path(entry.path))
+            elif entry.name.endswith(suffix):
+                found.append(Path(entry.path))
     return sorted(found), problems

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import holidays
 from . import types as t
 from . import values as v
 
@@ -108,6 +109,17 @@ FUNCTIONS: dict[str, Function] = {
             "floor", ("number",), _fixed(t.NUMBER), v.floor_number,
             "The largest whole number not above the value.",
             "floor(2.7) == 2",
+        ),
+        Function(
+            "next_business_day", ("date",), _fixed(t.DATE), holidays.next_business_day,
+            "The date itself if it is a business day, else the next day that is not a Saturday, Sunday or "
+            "federal legal holiday (5 U.S.C. 6103, with observed days).",
+            "next_business_day(@2025-07-04) == @2025-07-07",
+        ),
+        Function(
+            "is_business_day", ("date",), _fixed(t.BOOLEAN), holidays.is_business_day,
+            "Whether the date is neither a Saturday, a Sunday nor a federal legal holiday (5 U.S.C. 6103).",
+            "is_business_day(@2025-12-25) == false",
         ),
         Function(
             "round_down", ("number", "number"), _fixed(t.NUMBER), v.round_down,

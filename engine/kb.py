@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import consistency
+from . import syntax as s
 from .catalog import Catalog
 from .codegen import Program
 from .consistency import FactWarning
@@ -141,8 +142,12 @@ class Result:
     def determination(self, rule_id: str) -> dict[str, Any]:
         outcome = self.outcome(rule_id)
         proof = list(self.explainer.walk_proof(rule_id))
-        # An unverified rule matters only where it applied or could still apply.
+        # An unverified rule matters only where it applied or could still apply, and only through rules that could
+        # themselves change the answer.
         unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
+        if unverified:
+            relevant = self._could_matter(rule_id)
+            unverified = [r for r in unverified if r in relevant]
         out: dict[str, Any] = {
             "value": iso(_reported(outcome)),
             "status": _status(outcome),
@@ -155,12 +160,55 @@ class Result:
             out["note"] = "no rule in force on the as-of date"
         if unverified:
             out["unverified_rules"] = unverified
+        rulings = [ruling for o in proof for ruling in self._rulings_on(o)]
+        if rulings:
+            out["rulings"] = rulings
         return out
+
+    def rulings(self) -> list[dict[str, Any]]:
+        """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
+        on the eras in force."""
+        out = [ruling for rule in self.kb.rules.values() if rule.rulings for ruling in self._rulings_on(self.outcome(rule.id))]
+        for era in self.kb.eras_at(self.as_of):
+            out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
+        return out
+
+    def _rulings_on(self, outcome: RuleOutcome) -> list[dict[str, Any]]:
+        if not outcome.rule.rulings or not self._bears_on_case(outcome):
+            return []
+        return [{"rule": outcome.rule.id, **r.as_dict(self.as_of)} for r in outcome.rule.rulings if r.day <= self.as_of]
+
+    def _could_matter(self, rule_id: str) -> set[str]:
+        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
+        exceptions of a bar whose own condition failed."""
+        marked, stack = {rule_id}, [rule_id]
+        while stack:
+            outcome = self.outcome(stack.pop())
+            if outcome.status == "not_in_force":
+                continue
+            for dep in outcome.rule.reads:
+                if dep in marked or (dep in outcome.rule.defeated_by and outcome.status == "not_fired"):
+                    continue
+                marked.add(dep)
+                stack.append(dep)
+        return marked
+
+    def _bears_on_case(self, outcome: RuleOutcome) -> bool:
+        """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it
+        aside, no part of its condition that is itself a rule (in a top-level ``and``) is known to fail."""
+        if outcome.status in ("fired", "undetermined", "defeated"):
+            return True
+        when = outcome.rule.when
+        if outcome.status != "not_in_force" or when is None:
+            return outcome.status == "not_in_force"
+        parts = when.expr.operands if isinstance(when.expr, s.And) else (when.expr,)
+        return not any(isinstance(p, s.Name) and p.dotted in self.kb.rules and self.values.get(p.dotted) is False
+                       for p in parts)
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         """The JSON result (docs/engine.md documents every key)."""
         fired = [r.id for r in self.kb.rules.values() if self.outcome(r.id).status == "fired"]
-        not_fired = [rule_outcome_dict(self.outcome(r.id)) for r in self.kb.rules.values()
+        not_fired = [rule_outcome_dict(self.outcome(r.id), self.as_of) for r in self.kb.rules.values()
                      if self.outcome(r.id).status in ("not_fired", "defeated")]
         out: dict[str, Any] = {} if self.id is None else {"id": self.id}
         out |= {
@@ -174,6 +222,9 @@ class Result:
             "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
             "disclaimer": self.kb.manifest.disclaimer,
         }
+        rulings = self.rulings()
+        if rulings:
+            out["rulings"] = rulings
         if self.warnings:
             out["warnings"] = [w.as_dict() for w in self.warnings]
         if explain:
@@ -186,7 +237,8 @@ class Result:
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             if not node.get("see_above"):
-                node.update(rule_outcome_dict(self.outcome(node["rule"])))
+                outcome = self.outcome(node["rule"])
+                node.update(rule_outcome_dict(outcome, self.as_of if self._bears_on_case(outcome) else None))
                 node["because"] = [fill(child) for child in node["because"]]
             return node
 
@@ -222,7 +274,7 @@ def _status(outcome: RuleOutcome) -> str:
     return "determined" if outcome.value is not None else "not_applicable"
 
 
-def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
+def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None) -> dict[str, Any]:
     rule = outcome.rule
     out: dict[str, Any] = {
         "rule": rule.id,
@@ -240,5 +292,11 @@ def rule_outcome_dict(outcome: RuleOutcome) -> dict[str, Any]:
     if outcome.facts_needed:
         out["facts_needed"] = outcome.facts_needed
     if outcome.items:
-        out["items"] = [{"label": label, **rule_outcome_dict(item)} for label, item in outcome.items]
+        out["items"] = [{"label": label, **rule_outcome_dict(item, as_of)} for label, item in outcome.items]
+    if as_of is not None and rule.rulings:
+        decided = [r.as_dict(as_of) for r in rule.rulings if r.day <= as_of]
+        if decided:
+            out["rulings"] = decided
+        if outcome.status == "not_in_force" and rule.set_aside_by(as_of):
+            out["set_aside_by"] = [r.case for r in rule.set_aside_by(as_of)]
     return out

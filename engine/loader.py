@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_dia
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Authority, Citation, Era, Manifest, Parameter, Rule, Ruleset
-from .timeline import build_eras, build_parameters, calendar_date, era_start
+from .timeline import build_eras, build_parameters, build_rulings, calendar_date, era_start
 from .yamlsource import SourceFile
 from .yamlsource import load as load_yaml
 
@@ -200,7 +200,7 @@ class _Assembler:
             otherwise_text=_text(raw.get("otherwise")), for_each=raw.get("for_each"),
             defeats=tuple(raw.get("defeats", ())), effective_from=start, effective_to=end, era=effective.get("era"),
             confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), plain=raw.get("plain", ""),
-            description=raw.get("description", ""),
+            description=raw.get("description", ""), rulings=build_rulings(raw.get("rulings", ()), source, path, self.problems),
             decided_by=tuple(Authority.parse(entry) for entry in raw.get("decided_by", ())),
         )
         return rule
@@ -353,7 +353,7 @@ class _Assembler:
         for_each = codegen.ForEach(rule.for_each["var"], rule.items) if rule.for_each and rule.items else None
         return codegen.RulePlan(
             id=rule.id, boolean=rule.boolean, when=rule.when, value=rule.value, otherwise=rule.otherwise,
-            defeaters=tuple(rule.defeated_by), in_force=in_force, for_each=for_each,
+            defeaters=tuple(rule.defeated_by), in_force=in_force, for_each=for_each, suspended=rule.suspensions,
         )
 
 

@@ -41,6 +41,48 @@ class Citation:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+RULING_ENDING_EFFECTS = ("vacated", "enjoined", "stayed")
+RULING_LIVE_STATUSES = ("in_effect", "under_appeal")
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """A court ruling on a rule or era, kept as a dated event so answers change on the decision date."""
+
+    court: str
+    case: str
+    day: date
+    effect: str  # vacated, enjoined, stayed (take the rule out of force); upheld, narrowed (shown only)
+    status: str  # in_effect, under_appeal (the ruling has its effect); ruling_stayed, reversed (it has none)
+    citations: tuple[Citation, ...]
+    until: date | None = None
+    notes: str = ""
+
+    @property
+    def suspends(self) -> bool:
+        """Whether the ruling takes its rule out of force (from its date, until ``until``)."""
+        return self.effect in RULING_ENDING_EFFECTS and self.status in RULING_LIVE_STATUSES
+
+    def in_effect(self, day: date) -> bool:
+        return self.suspends and self.day <= day and (self.until is None or day < self.until)
+
+    def text(self) -> str:
+        status = {"under_appeal": ", under appeal", "ruling_stayed": ", ruling stayed", "reversed": ", reversed"}
+        until = f" until {self.until.isoformat()}" if self.until else ""
+        return f"{self.case} ({self.court} {self.day.isoformat()}): {self.effect}{until}{status.get(self.status, '')}"
+
+    def as_dict(self, as_of: date) -> dict[str, Any]:
+        out: dict[str, Any] = {"case": self.case, "court": self.court, "date": self.day.isoformat(),
+                               "effect": self.effect, "status": self.status,
+                               "in_effect": self.in_effect(as_of), "decided": self.day <= as_of,
+                               "citations": [c.text() for c in self.citations]}
+        if self.until:
+            out["until"] = self.until.isoformat()
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
 @dataclass(frozen=True)
 class Authority:
     """Who decides a determination; ``where`` limits it to cases in which other determinations have these values.
@@ -91,6 +133,7 @@ class Era:
     citations: tuple[Citation, ...]
     confidence: str = "confirmed"
     notes: str = ""
+    rulings: tuple[Ruling, ...] = ()
 
     def contains(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
@@ -151,6 +194,7 @@ class Rule:
     notes: str = ""
     plain: str = ""
     description: str = ""
+    rulings: tuple[Ruling, ...] = ()
     decided_by: tuple[Authority, ...] = ()
     # Filled in by the loader after checking:
     when: Checked | None = None
@@ -176,7 +220,16 @@ class Rule:
 
     def in_force(self, day: date) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (
-            self.effective_to is None or day < self.effective_to)
+            self.effective_to is None or day < self.effective_to) and not self.set_aside_by(day)
+
+    def set_aside_by(self, day: date) -> list[Ruling]:
+        """The rulings that hold this rule out of force on ``day``."""
+        return [ruling for ruling in self.rulings if ruling.in_effect(day)]
+
+    @property
+    def suspensions(self) -> tuple[tuple[date, date | None], ...]:
+        """The [from, until) windows in which rulings hold the rule out of force."""
+        return tuple((ruling.day, ruling.until) for ruling in self.rulings if ruling.suspends)
 
 
 @dataclass(frozen=True)

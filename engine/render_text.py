@@ -42,6 +42,8 @@ def render(result: Result, explain: bool = False) -> str:
         if determination["value"] is None:
             shown = determination["status"].replace("_", " ")  # undetermined, not applicable, not in force
         lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
+    if data.get("rulings"):
+        lines += ["", "Court rulings (decided by the as-of date):", *_rulings_summary(data["rulings"])]
     for warning in data.get("warnings", []):
         where = ", ".join(f"{name} = {_value(value)}" for name, value in warning["facts"].items())
         lines += ["", f"{result.source}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
@@ -64,6 +66,8 @@ def _tree(node: dict[str, Any], indent: str) -> list[str]:
     value = node.get("value")
     if node["kind"] not in ("criterion", "bar", "exception") and node["status"] in ("fired", "not_fired"):
         status = "(see items)" if isinstance(value, list) else f"= {_value(value)}"
+    if node.get("set_aside_by"):
+        status += f" (set aside by {', '.join(node['set_aside_by'])})"
     head = f"{indent}• {node['title']} [{node['rule']}]: {status}"
     if node.get("confidence") == "unverified":
         head += "  ⚠ unverified"
@@ -78,11 +82,33 @@ def _tree(node: dict[str, Any], indent: str) -> list[str]:
         lines += [_reason(reason, indent + "        ") for reason in item.get("reasons", [])]
     if node.get("citations"):
         lines.append(f"{indent}    sources: {'; '.join(node['citations'])}")
+    lines += [f"{indent}    ruling: {ruling_line(r)}" for r in node.get("rulings", [])]
     for child in node.get("because", []):
-        if child.get("status") == "not_in_force":
+        if child.get("status") == "not_in_force" and not child.get("set_aside_by"):
             continue
         lines += _tree(child, indent + "  ")
     return lines
+
+
+def _rulings_summary(rulings: list[dict[str, Any]]) -> list[str]:
+    """One line per ruling, naming every rule and era it bears on (a ruling often bears on both)."""
+    subjects: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for ruling in rulings:
+        key = (ruling["case"], ruling["date"])
+        subjects.setdefault(key, []).append(ruling.get("rule") or ruling["era"])
+        first.setdefault(key, ruling)
+    return [f"  - {ruling_line(r, sources=False)}  [{', '.join(subjects[key])}]" for key, r in first.items()]
+
+
+def ruling_line(ruling: dict[str, Any], sources: bool = True) -> str:
+    """A court ruling in one line: case, court and date, effect, appeal status, whether it holds today."""
+    status = {"under_appeal": "under appeal", "ruling_stayed": "the ruling itself was stayed",
+              "reversed": "reversed", "in_effect": "no appeal recorded"}[ruling["status"]]
+    until = f" until {ruling['until']}" if ruling.get("until") else ""
+    held = "applies on the as-of date" if ruling["in_effect"] else "does not apply on the as-of date"
+    line = f"{ruling['case']} ({ruling['court']}, {ruling['date']}): {ruling['effect']}{until}; {status}; {held}"
+    return line + (f" · {'; '.join(ruling['citations'])}" if sources else "")
 
 
 def _reason(reason: dict[str, Any], indent: str) -> str:

@@ -19,6 +19,7 @@ from .kb import KnowledgeBase, Result
 from .markdown_text import escape_markdown
 from .model import Rule
 from .outcome import deciding, main_reason
+from .render_text import ruling_line
 from .values import iso
 
 FORMATS = ("md", "html")
@@ -95,7 +96,16 @@ def build(kb: KnowledgeBase, result: Result, name: str) -> dict[str, Any]:
         "facts": _facts(kb, result), "groups": groups, "facts_needed": result.facts_needed,
         "unverified": [(rid, kb.rules[rid].title, kb.rules[rid].notes) for rid in unverified],
         "sources": sorted(sources.numbers.items(), key=lambda item: item[1]),
+        "rulings": [_ruling(r, kb) for r in data.get("rulings", [])],
     }
+
+
+def _ruling(ruling: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
+    """A court ruling for readers: what it is about (rule or era title) and one line on what it did."""
+    subject = kb.rules[ruling["rule"]].title if "rule" in ruling else next(
+        era.title for era in kb.eras if era.id == ruling["era"])
+    return {"subject": subject, "line": ruling_line(ruling), "in_effect": ruling["in_effect"],
+            "under_appeal": ruling["status"] == "under_appeal"}
 
 
 def _summary(kb: KnowledgeBase, data: dict[str, Any], groups: dict[str, list[dict[str, Any]]],
@@ -165,8 +175,9 @@ def _tree(node: dict[str, Any], kb: KnowledgeBase, sources: _Sources) -> dict[st
         "items": [{"label": i["label"], "value": plain(i["value"])} for i in node.get("items", [])],
         "unverified": rule.confidence == "unverified",
         "sources": sources.cite(node.get("citations", [])),
+        "rulings": [ruling_line(r) for r in node.get("rulings", [])],
         "children": [_tree(child, kb, sources) for child in node.get("because", [])
-                     if child.get("status") != "not_in_force" and not _did_not_apply(child)],
+                     if (child.get("status") != "not_in_force" or child.get("set_aside_by")) and not _did_not_apply(child)],
         "not_applied": [_tree(child, kb, sources) for child in node.get("because", []) if _did_not_apply(child)],
     }
 

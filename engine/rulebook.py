@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .kb import KnowledgeBase
-from .model import Rule
+from .model import Rule, Ruling
 from .values import iso
 
 FORMATS = ("md", "html")
@@ -24,9 +24,16 @@ def _rule(kb: KnowledgeBase, rule: Rule) -> dict[str, Any]:
         "effective": _effective(rule), "confidence": rule.confidence, "notes": rule.notes,
         "citations": [c.text() + (f" — {c.notes}" if c.notes else "") for c in rule.citations],
         "urls": [c.url for c in rule.citations if c.url],
+        "rulings": [ruling_text(r) for r in rule.rulings],
         "decided_by": [{"authority": a.authority, "where": ", ".join(f"{k} is {v}" for k, v in a.where),
                         "citations": "; ".join(c.text() for c in a.citations), "notes": a.notes} for a in rule.decided_by],
     }
+
+
+def ruling_text(ruling: Ruling) -> str:
+    """A ruling for the rulebook: what it did and its status, with its sources and notes."""
+    sources = "; ".join(c.text() for c in ruling.citations)
+    return f"{ruling.text()} · {sources}" + (f" — {ruling.notes.strip()}" if ruling.notes else "")
 
 
 def _effective(rule: Rule) -> str:
@@ -52,7 +59,9 @@ def pages(kb: KnowledgeBase) -> dict[str, tuple[str, dict[str, Any]]]:
     out["parameters"] = ("parameters", {**site, "parameters": parameters})
     timelines: dict[str, list[Any]] = {}
     for era in kb.eras:
-        timelines.setdefault(era.timeline, []).append(era)
+        timelines.setdefault(era.timeline, []).append({"id": era.id, "title": era.title, "start": era.start,
+                                                        "end": era.end, "citations": era.citations,
+                                                        "rulings": [ruling_text(r) for r in era.rulings]})
     out["eras"] = ("eras", {**site, "timelines": timelines})
     return out
 

@@ -16,7 +16,7 @@ from .model import Era, Parameter, ParameterValue, Rule
 from .values import iso
 
 _RULE_FIELDS = ("title", "kind", "when", "value", "otherwise", "for_each", "effective_from", "effective_to", "era",
-                "defeats", "exceptions", "citations", "confidence", "decided_by", "plain", "notes")
+                "defeats", "exceptions", "citations", "confidence", "decided_by", "rulings", "plain", "notes")
 _DATE_FIELDS = ("effective_from", "effective_to")
 
 
@@ -55,9 +55,18 @@ def _manifest(kb: KnowledgeBase) -> dict[str, Any]:
     return {"id": kb.manifest.id, "version": kb.manifest.version, "date": kb.manifest.date}
 
 
+def _ruling_dates(fields: dict[str, Any]) -> list[str]:
+    """The dates of the rulings added, removed or changed: a ruling changes answers from its own date."""
+    if "rulings" not in fields:
+        return []
+    a, b = set(fields["rulings"]["a"] or []), set(fields["rulings"]["b"] or [])
+    return [text.split(" ", 1)[0] for text in sorted(a ^ b)]
+
+
 def _era(era: Era) -> dict[str, Any]:
     return {"title": era.title, "timeline": era.timeline, "from": iso(era.start), "to": iso(era.end),
-            "citations": [c.text() for c in era.citations], "confidence": era.confidence}
+            "citations": [c.text() for c in era.citations], "confidence": era.confidence,
+            "rulings": [f"{iso(r.day)} {r.text()}" for r in era.rulings]}
 
 
 def _eras(a: list[Era], b: list[Era]) -> list[dict[str, Any]]:
@@ -70,6 +79,7 @@ def _eras(a: list[Era], b: list[Era]) -> list[dict[str, Any]]:
             out.append({"era": era_id, "change": "added", "effective": new[era_id]["from"], "a": None, "b": new[era_id]})
         elif fields := _fields(old[era_id], new[era_id]):
             bounds = [side for name in ("from", "to") if name in fields for side in fields[name].values()]
+            bounds += _ruling_dates(fields)
             out.append({"era": era_id, "change": "changed", "fields": fields,
                         "effective": _earliest(bounds) if bounds else new[era_id]["from"]})
     return out
@@ -134,7 +144,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "effective_to": iso(rule.effective_to), "era": rule.era, "defeats": sorted(rule.defeats),
         "exceptions": sorted(rule.defeated_by), "citations": [c.text() for c in rule.citations],
         "confidence": rule.confidence, "decided_by": [d.as_dict() for d in rule.decided_by],
-        "plain": rule.plain, "notes": rule.notes,
+        "rulings": [f"{iso(r.day)} {r.text()}" for r in rule.rulings], "plain": rule.plain, "notes": rule.notes,
     }
 
 
@@ -147,6 +157,7 @@ def _rules(a: dict[str, Rule], b: dict[str, Rule]) -> list[dict[str, Any]]:
             out.append({"rule": rule_id, "change": "added", "effective": iso(b[rule_id].effective_from)})
         elif fields := _fields(_rule(a[rule_id]), _rule(b[rule_id])):
             dates = [side for name in _DATE_FIELDS if name in fields for side in fields[name].values()]
+            dates += _ruling_dates(fields)
             effective = _earliest(dates) if dates else iso(b[rule_id].effective_from)
             out.append({"rule": rule_id, "change": "changed", "effective": effective,
                         "fields": {name: fields[name] for name in _RULE_FIELDS if name in fields}})

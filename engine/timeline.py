@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from .diagnostics import Diagnostic, suggest
-from .model import Citation, Era, Parameter, ParameterValue
+from .model import Citation, Era, Parameter, ParameterValue, Ruling
 from .values import duration
 from .yamlsource import SourceFile
 
@@ -24,12 +24,14 @@ def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
         previous: Era | None = None
         for e_index, raw in ordered:
             path = ("timelines", t_index, "eras", e_index)
+            rulings = build_rulings(raw.get("rulings", ()), source, path, problems)
+            end = calendar_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None
             era = Era(
                 id=raw["id"], title=raw["title"], timeline=timeline["id"],
                 start=calendar_date(raw["from"], source, path + ("from",), problems) or date.min,
-                end=calendar_date(raw["to"], source, path + ("to",), problems) if raw.get("to") else None,
+                end=_ended_by_ruling(raw["id"], end, rulings, source, path, problems),
                 citations=tuple(Citation.parse(c) for c in raw["citations"]),
-                confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""),
+                confidence=raw.get("confidence", "confirmed"), notes=raw.get("notes", ""), rulings=rulings,
             )
             if era.end is not None and era.end <= era.start:
                 problems.append(Diagnostic("E204", f"era '{era.id}' ends ({era.end}) before it starts ({era.start})",
@@ -39,6 +41,21 @@ def build_eras(source: SourceFile, problems: list[Diagnostic]) -> list[Era]:
             previous = era
             eras.append(era)
     return eras
+
+
+def _ended_by_ruling(era_id: str, end: date | None, rulings: tuple[Ruling, ...], source: SourceFile,
+                     path: tuple[Any, ...], problems: list[Diagnostic]) -> date | None:
+    """A ruling that vacates or enjoins for good ends its era on the decision date; a different 'to' is an error."""
+    ending = [r for r in rulings if r.suspends and r.until is None]
+    if not ending:
+        return end
+    first = min(ending, key=lambda r: r.day)
+    if end is not None and end != first.day:
+        problems.append(Diagnostic(
+            "E211", f"era '{era_id}' ends on {end}, but {first.case} ({first.court}) ended it on {first.day}",
+            file=source.path, position=source.position(path + ("to",)),
+            hint=f"set 'to: {first.day}' (or leave 'to' out: the ruling ends the era), or change the ruling's status"))
+    return first.day
 
 
 def _check_adjacent(previous: Era, era: Era, source: SourceFile, path: tuple[Any, ...],
@@ -65,6 +82,25 @@ def calendar_date(text: str, source: SourceFile, path: tuple[Any, ...], problems
         problems.append(Diagnostic("E201", f"'{text}' is not a calendar date", file=source.path,
                                    position=source.position(path)))
         return None
+
+
+def build_rulings(raws: Any, source: SourceFile, path: tuple[Any, ...], problems: list[Diagnostic]) -> tuple[Ruling, ...]:
+    """The rulings under ``path`` ('rulings' key), each date checked against the calendar; a stay must end after it starts."""
+    out = []
+    for index, raw in enumerate(raws):
+        where = path + ("rulings", index)
+        day = calendar_date(raw["date"], source, where + ("date",), problems)
+        until = calendar_date(raw["until"], source, where + ("until",), problems) if raw.get("until") else None
+        if day is None or (raw.get("until") and until is None):
+            continue
+        if until is not None and until <= day:
+            problems.append(Diagnostic("E201", f"ruling '{raw['case']}' ends ({until}) before it starts ({day})",
+                                       file=source.path, position=source.position(where + ("until",)),
+                                       hint="'until' is the first day the ruling no longer applies"))
+            continue
+        out.append(Ruling(raw["court"], raw["case"], day, raw["effect"], raw["status"],
+                          tuple(Citation.parse(c) for c in raw["citations"]), until, raw.get("notes", "")))
+    return tuple(out)
 
 
 def era_start(era_id: str, eras: dict[str, Era], source: SourceFile, path: tuple[Any, ...],

@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .diagnostics import Diagnostic, OffsetMapper, Position
-from .files import MAX_DOCUMENT_BYTES
 
 Path = tuple[Any, ...]
+MAX_DOCUMENT_BYTES = files.MAX_DOCUMENT_BYTES  # defined with the file readers, so a warm start need not import yaml
 MAX_NESTING_DEPTH = 100
 # Nodes in the document once every alias is expanded: what a reader of the data will walk.
 # The shipped rule files have a few thousand each; an alias bomb has billions.
@@ -197,11 +198,22 @@ def _index(root: yaml.Node, source: SourceFile) -> bool:
         source.problems.append(Diagnostic("E200", message, file=source.path,
                                           position=source.mark_position(node.start_mark), hint=hint))
 
+    def check_scalar(node: yaml.Node) -> None:
+        if node.tag not in _PLAIN_TAGS:
+            refuse(node, f"YAML tag '{node.tag}' is not supported", "use plain text, numbers, true/false, lists and mappings")
+        elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_DIGITS:
+            refuse(node, f"number has more than {MAX_NUMBER_DIGITS} characters", "no fact or parameter needs one this long")
+        elif _SURROGATE.search(node.value):
+            refuse(node, "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
+                   "escape characters outside the BMP as \\U0001F600, or write them as they are")
+
     stack: list[tuple[yaml.Node, Path]] = [(root, ())]
     while stack:
         node, path = stack.pop()
         source.nodes[path] = node
-        if node.tag not in _PLAIN_TAGS:
+        if isinstance(node, yaml.ScalarNode):
+            check_scalar(node)
+        elif node.tag not in _PLAIN_TAGS:
             refuse(node, f"YAML tag '{node.tag}' is not supported", "use plain text, numbers, true/false, lists and mappings")
         elif isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
@@ -210,6 +222,7 @@ def _index(root: yaml.Node, source: SourceFile) -> bool:
                     refuse(key_node, "a mapping key must be plain text, not a list or mapping",
                            "write the key as a name, e.g. 'location:'")
                     continue
+                check_scalar(key_node)
                 key = key_node.value
                 if key in seen:
                     source.problems.append(Diagnostic(
@@ -221,9 +234,4 @@ def _index(root: yaml.Node, source: SourceFile) -> bool:
                 stack.append((value_node, path + (key,)))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
-        elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_DIGITS:
-            refuse(node, f"number has more than {MAX_NUMBER_DIGITS} characters", "no fact or parameter needs one this long")
-        elif _SURROGATE.search(node.value):
-            refuse(node, "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
-                   "escape characters outside the BMP as \\U0001F600, or write them as they are")
     return constructible

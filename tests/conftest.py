@@ -15,8 +15,17 @@ from asylum_kb import types as t
 from asylum_kb.expression import compile_expression
 from asylum_kb.runtime import DatedValues
 from asylum_kb.values import Duration
+from hypothesis import settings
 
 AS_OF = date(2025, 9, 15)
+
+# `pytest -m fuzz` runs the fuzzing properties long: test_fuzz.budget() scales its examples by this profile.
+settings.register_profile("fuzz", max_examples=1_000_000, deadline=None, print_blob=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "fuzz" in (config.getoption("markexpr") or ""):
+        settings.load_profile("fuzz")
 
 FACT_TYPES = {
     "a": t.BOOLEAN,

@@ -45,12 +45,13 @@ def test_unknown_determination_raises_our_key_error_with_close_matches(kb: asylu
 
 def test_dates_are_date_objects_in_python_and_iso_text_in_json(kb: asylum_kb.KnowledgeBase) -> None:
     result = kb.evaluate(CASE, as_of="2025-09-15")
-    assert result.value("asylum.filing_deadline_date") == date(2025, 11, 2)
-    assert result.outcome("asylum.filing_deadline_date").value == date(2025, 11, 2)
+    # The anniversary of the 2024-11-02 arrival is a Sunday: the last day is Monday (8 CFR 208.4(a)(2)(ii)).
+    assert result.value("asylum.filing_deadline_date") == date(2025, 11, 3)
+    assert result.outcome("asylum.filing_deadline_date").value == date(2025, 11, 3)
     assert result.facts["applicant.last_arrival_date"] == date(2024, 11, 2)
     data = result.to_dict()
     assert data["as_of"] == "2025-09-15"
-    assert data["determinations"]["asylum.filing_deadline_date"]["value"] == "2025-11-02"
+    assert data["determinations"]["asylum.filing_deadline_date"]["value"] == "2025-11-03"
 
 
 def test_case_id_is_echoed_and_is_not_a_fact(kb: asylum_kb.KnowledgeBase) -> None:

@@ -286,3 +286,24 @@ def test_an_internal_error_in_one_case_loses_no_other_result_and_exits_1(
     assert code == 1 and [json.loads(line)["id"] for line in out.splitlines()] == [1, 3]
     assert f"{cases}:2: internal error: RuntimeError: a bug" in err and "Traceback" not in err
     assert isinstance(CliRunner().invoke(main, ["eval", str(cases), "--jobs", "1", "--debug"]).exception, RuntimeError)
+
+
+@pytest.mark.parametrize("target", ["missing.jsonl", "/dev/zero"])
+def test_a_batch_input_that_cannot_be_read_is_a_facts_error_not_a_crash(tmp_path: Path, target: str) -> None:
+    path = str(tmp_path / "missing.jsonl")
+    if target == "/dev/zero":  # a device would be read forever
+        (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+        path = str(tmp_path / "zero.jsonl")
+    code, out, err = run("eval", path)
+    assert (code, out) == (3, "") and err.startswith(f"{path}: error F304: cannot read facts")
+
+
+def test_a_pipe_is_read_as_a_stream(tmp_path: Path) -> None:
+    fifo = tmp_path / "cases.jsonl"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"printf '%s\\n' '{{\"id\": 1}}' '{{\"id\": 2}}' > {fifo}"])
+    try:
+        code, out, _ = run("eval", str(fifo), "--as-of", AS_OF, "--jobs", "1")
+    finally:
+        writer.wait(timeout=30)
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == [1, 2]

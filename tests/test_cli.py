@@ -49,7 +49,8 @@ def test_eval_json_follows_the_contract() -> None:
     assert data["determinations"]["asylum.eligibility"]["value"] == "eligible"
     assert data["determinations"]["family.derivative_children"]["value"] == [
         {"name": "Ana", "value": "included"}, {"name": "Luis", "value": "not_eligible"}]
-    assert data["determinations"]["asylum.filing_deadline_date"]["value"] == "2024-11-02".replace("2024", "2025")
+    # The anniversary of the 2024-11-02 arrival is a Sunday: the last day moves to Monday (8 CFR 208.4(a)(2)(ii)).
+    assert data["determinations"]["asylum.filing_deadline_date"]["value"] == "2025-11-03"
 
 
 def test_as_of_option_overrides_the_document() -> None:

@@ -35,7 +35,9 @@ def test_as_of_diff_across_the_2025_fee_change_lists_fee_parameters_and_changed_
     assert fees["fee.i589"] == (0, 100) and fees["fee.ead_initial_c8"] == (0, 550) and fees["fee.annual_asylum"] == (None, 100)
     changes = {c["case"]: {x["determination"]: (x["a"], x["b"]) for x in c["changes"]} for c in report["cases"]}
     assert changes["affirmative-grant"]["fees.ead_initial"] == (0, 550)
-    assert report["rules"]["in_force_only_in_b"] == ["fees.annual_asylum_owed"]
+    assert sorted(report["rules"]["in_force_only_in_b"]) == [
+        "fees.annual_asylum_collection_allowed", "fees.annual_asylum_due", "fees.annual_asylum_owed",
+        "fees.annual_asylum_owed_earlier_filing"]
 
 
 def test_text_diff_is_readable() -> None:
@@ -181,6 +183,25 @@ def test_cases_change_only_from_the_date_a_new_rule_takes_effect(tmp_path: Path)
 def test_diff_needs_two_sides() -> None:
     code, out = run("diff", "--as-of", "2025-01-01")
     assert code == 2 and "give --as-of twice" in out
+
+
+def test_a_new_court_ruling_is_a_changed_rule_and_changes_answers_from_its_date(tmp_path: Path) -> None:
+    old = write_kb(tmp_path / "old")
+    ruling = ('    rulings:\n      - {court: D.D.C., case: Doe v. Agency, date: 2025-05-09, effect: vacated, '
+              'status: under_appeal, citations: ["Doe v. Agency"]}\n')
+    persecutor = '    when: person.persecutor\n    citations: ["Statute 3"]\n'
+    new = write_kb(tmp_path / "new", **{"rules.yaml": RULES.replace(persecutor, persecutor + ruling)})
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2025-09-01\nperson: {location: inside, arrived: 2025-01-01, filed: 2025-08-01, "
+                    "persecutor: true, excused: false}\n")
+    code, out = run("diff", "--rules", str(old), "--rules", str(new), "--scenarios", str(case), "--format", "json")
+    report = json.loads(out)
+    [rule] = report["timeline"]["rules"]
+    assert code == 0 and (rule["rule"], rule["change"], rule["effective"]) == ("mini.persecutor", "changed", "2025-05-09")
+    assert rule["fields"]["rulings"]["b"] == ["2025-05-09 Doe v. Agency (D.D.C. 2025-05-09): vacated, under appeal"]
+    assert report["change_dates"] == ["2025-05-09"]
+    by_date = {d["as_of"]: {c["determination"]: (c["a"], c["b"]) for c in d["changes"]} for d in report["cases"][0]["dates"]}
+    assert by_date["2025-05-09"]["mini.eligibility"] == ("ineligible", "eligible")
 
 
 def test_one_as_of_date_evaluates_the_cases_on_that_date_only(tmp_path: Path) -> None:

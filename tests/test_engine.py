@@ -170,3 +170,12 @@ def test_a_new_era_and_fee_need_only_yaml(tmp_path: Path) -> None:
     assert kb.evaluate(case(filed="2026-12-31"), as_of=date(2027, 3, 1)).value("mini.fee") == 100
     after = kb.evaluate(case(filed="2027-02-01"), as_of=date(2027, 3, 1))
     assert after.value("mini.fee") == 150 and after.to_dict()["eras"] == ["fees.raised"]
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "sNaN"])
+def test_a_decimal_that_is_not_finite_is_a_fact_error(mini: asylum_kb.KnowledgeBase, value: str) -> None:
+    from decimal import Decimal
+
+    with pytest.raises(asylum_kb.FactsError) as info:  # found by the fuzzing suite (was OverflowError)
+        mini.evaluate({"person": {"age": Decimal(value)}})
+    assert [d.code for d in info.value.diagnostics] == ["F301"]

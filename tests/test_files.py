@@ -117,3 +117,12 @@ def test_scenario_folders_are_read_with_the_same_care(tmp_path: Path, unlistable
     with pytest.raises(asylum_kb.RulesError) as info:
         load_all([tmp_path / "cases"])
     assert [(d.code, Path(d.file or "").name) for d in info.value.diagnostics] == [("S100", "hidden")]
+
+
+def test_a_looping_or_dangling_link_is_reported_by_name(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "ok.yaml").write_text("x: 1\n")
+    found, problems = find_files(tmp_path, ".yaml")
+    assert found == [tmp_path / "ok.yaml"]
+    assert sorted(p.path.name for p in problems) == ["gone", "loop"]

@@ -61,7 +61,7 @@ def test_report_names_unverified_rules_and_the_exception_that_saved_a_claim() ->
     assert "**Extraordinary circumstances, and filed within a reasonable period**" not in page
     aged = report(str(EXAMPLES / "derivative-child-ages-out.yaml"), "--format", "md")
     border = report(str(EXAMPLES / "border-crossing-2024.yaml"), "--format", "md")
-    assert "**Unverified rules were involved.**" in border and "(`asylum.bar.securing_the_border`)" in border
+    assert "**Unverified rules were involved.**" in border and "(`asylum.border.securing_the_border_covered`)" in border
     assert "Nadia: Can be included, Omar: Cannot be included" in aged
 
 

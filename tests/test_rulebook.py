@@ -30,7 +30,7 @@ def test_ruleset_page_has_titles_conditions_exceptions_dates_and_sources(ruleboo
     assert "```\nasylum.filed_after_deadline\n```" in page
     assert "**Defeated by:** [Changed circumstances, and filed within a reasonable period]" \
            "(asylum.one_year_deadline.md#asylum.exception.changed_circumstances)" in page
-    assert "in force from 2008-12-23" in page and "- TVPRA 2008, P.L. 110-457 (Dec 23 2008)" in page
+    assert "in force from 2009-03-23" in page and "- TVPRA 2008, P.L. 110-457 §235(d)(7) (enacted Dec 23 2008)" in page
     assert '<a id="asylum.exception.changed_circumstances"></a>' in page
 
 
@@ -57,3 +57,12 @@ def test_html_is_self_contained_accessible_and_escaped(rulebook: Path) -> None:
     assert "not legal advice" in page
     assert "19 I&amp;N Dec. 439" in (rulebook / "asylum.refugee_definition.html").read_text()
     assert '<span class="unverified">unverified</span>' in (rulebook / "refugee.usrap.html").read_text()
+
+
+def test_rules_and_eras_show_their_court_rulings(rulebook: Path) -> None:
+    border = (rulebook / "asylum.border.md").read_text()
+    assert ("- Las Americas Immigrant Advocacy Center v. DHS, No. 1:24-cv-01702 (D.D.C. 2025-05-09): vacated, under appeal"
+            in border)
+    eras = (rulebook / "eras.md").read_text()
+    assert "| 2024-06-05 | 2025-05-09 |" in eras and "Court rulings on Securing the Border limitation" in eras
+    assert "<h3>Court rulings</h3>" in (rulebook / "asylum.border.html").read_text()

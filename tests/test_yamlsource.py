@@ -88,6 +88,8 @@ def test_aliases_within_the_node_limit_load_as_shared_data() -> None:
     ("a: !!timestamp 2025-02-30\n", 1, 4),
     ("a: !!python/object:os.system x\n", 1, 4),
     ("a: !custom 1\n", 1, 4),
+    ("!!timestamp :\n", 1, 1),                    # found by the fuzzer: a tagged key
+    ("b: 1\n" + "9" * 200 + ": x\n", 2, 1),
 ])
 def test_nodes_that_are_not_plain_data_are_located_errors(text: str, line: int, column: int) -> None:
     source = load("t.yaml", text)
