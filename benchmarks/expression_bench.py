@@ -73,7 +73,7 @@ def main() -> None:
     params = {p.id: (p.type, DatedValues([(v.start, v.value) for v in p.values])) for p in kb.parameters.values()}
     compiled = compile_expression(EXPRESSION, types, params)
     assert compiled.value(FACTS, AS_OF) is hand_written(FACTS) is True
-    print(f"generated fast path:\n{compiled.program.source.split(chr(10) + chr(10))[0]}\n")
+    print(f"generated values path:\n{compiled.program.source.split(chr(10) + chr(10))[0]}\n")
 
     def per_call(fn) -> float:
         runs = [timeit.timeit(fn, number=args.number) for _ in range(5)]
@@ -82,8 +82,7 @@ def main() -> None:
     plain = per_call(lambda: hand_written(FACTS))
     rows = [
         ("hand-written Python", plain),
-        ("asylum-kb fast path (values)", per_call(lambda: compiled.program.fast(FACTS, AS_OF))),
-        ("asylum-kb engine path (fast, falls back when a fact is missing)", per_call(lambda: compiled.program.values(FACTS, AS_OF))),
+        ("asylum-kb values path (three-valued, no trace)", per_call(lambda: compiled.program.values(FACTS, AS_OF))),
         ("asylum-kb three-valued path with trace", per_call(lambda: compiled.program.traced(FACTS, AS_OF))),
     ]
     print(f"{'path':<66} {'ns/eval':>9} {'ratio':>7}")

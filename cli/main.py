@@ -116,11 +116,15 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default=None,
               help="Default: text for one case; json for a batch (one result line per case; text: a block per case).")
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
+@click.option("--values-only", is_flag=True,
+              help="JSON/YAML: only each determination's value, status and facts needed (fastest; for batches).")
+@click.option("--only", "only", multiple=True, metavar="RULE",
+              help="Only this determination (repeatable); explanations are built for these alone.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for a batch (default: all cores).")
 @_common
-def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool, jobs: int | None, rules_dir: str | None,
-                 debug: bool) -> None:
+def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool, values_only: bool,
+                 only: tuple[str, ...], jobs: int | None, rules_dir: str | None, debug: bool) -> None:
     """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
     or a folder of fact files (one result per case, in input order).
     """
@@ -129,10 +133,13 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
         raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
         kb = _load(rules_dir)
+        _check_only(kb, only)
+        selection = {"explain": explain, "only": only or None, "values_only": values_only and not explain}
         if is_batch:
             from asylum_kb.batch import Options
 
-            _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug), jobs or os.cpu_count() or 1)
+            _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug, only or None, values_only),
+                        jobs or os.cpu_count() or 1)
             return
         from asylum_kb import FactsError
         from asylum_kb.factsio import located, read_document
@@ -143,9 +150,23 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
             result = kb.evaluate(document.data, as_of=as_of, source=name)
         except FactsError as error:
             raise located(error, document) from None
-        click.echo(_format(result, fmt or "text", explain), nl=False)
+        click.echo(_format(result, fmt or "text", selection), nl=False)
+    except click.ClickException:
+        raise
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
         _fail(error, debug)
+
+
+def _check_only(kb: Any, only: tuple[str, ...]) -> None:
+    """``--only`` names determinations; anything else is a usage error (exit 2) naming the close ones."""
+    from asylum_kb.diagnostics import suggest
+
+    determinations = [rule.id for rule in kb.determinations]
+    for rule_id in only:
+        if rule_id not in determinations:
+            hint = suggest(rule_id, determinations)
+            raise click.BadParameter(f"'{rule_id}' is not a determination" + (f"; {hint}" if hint else ""),
+                                     param_hint="'--only'")
 
 
 def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
@@ -182,16 +203,16 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
         sys.exit(1 if internal else FactsError.exit_code)
 
 
-def _format(result: Any, fmt: str, explain: bool) -> str:
+def _format(result: Any, fmt: str, selection: dict[str, Any]) -> str:
     if fmt == "json":
-        return json.dumps(result.to_dict(explain=explain), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(result.to_dict(**selection), indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(result.to_dict(explain=explain), sort_keys=False, allow_unicode=True))
+        return str(yaml.safe_dump(result.to_dict(**selection), sort_keys=False, allow_unicode=True))
     from asylum_kb.render_text import render
 
-    return render(result, explain=explain)
+    return render(result, explain=selection["explain"], only=selection["only"])
 
 
 def _load(rules_dir: str | None) -> Any:

@@ -36,6 +36,8 @@ class Options:
     fmt: str = "json"
     explain: bool = False
     debug: bool = False  # let an internal error propagate (with its traceback) instead of reporting it
+    only: tuple[str, ...] | None = None  # these determinations alone
+    values_only: bool = False  # each determination's value, status and facts needed, nothing else
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,11 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
         from .render_text import render
 
         heading = f"case {result.id} ({case.label})" if result.id is not None else case.label
-        return f"── {heading} ──\n{render(result, explain=options.explain)}\n"
+        return f"── {heading} ──\n{render(result, explain=options.explain, only=options.only)}\n"
     import json
 
-    return json.dumps(result.to_dict(explain=options.explain), ensure_ascii=False) + "\n"
+    data = result.to_dict(explain=options.explain, only=options.only, values_only=options.values_only and not options.explain)
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def evaluate_case(kb: KnowledgeBase, case: Case, options: Options) -> Outcome:

@@ -1,10 +1,12 @@
 """Compile checked rules into two Python functions, generated from our AST nodes only.
 
-* ``fast(facts, as_of)``: plain Python expressions for the common case where every fact a
-  rule reads is given; a missing fact (``KeyError``) or an undefined operation
-  (``Undefined``) makes the caller fall back to the three-valued path.
-* ``traced(facts, as_of)``: straight-line Kleene three-valued code that also returns the
-  value of every sub-expression (outside quantifier bodies), for explanations.
+* ``values(facts, as_of)``: one Python expression per rule in Kleene three-valued logic
+  (``None`` is unknown or "no value"), short-circuiting where a value is decided and recording
+  nothing; it answers every case, with the values of the traced path. It also returns the
+  condition of each value rule, which decides its status.
+* ``traced(facts, as_of)``: straight-line Kleene three-valued code that evaluates every part
+  and returns the value of every sub-expression (outside quantifier bodies), for explanations;
+  and the same per rule (``TRACERS``), reading the rules it depends on from the values path.
 
 No text from rule files reaches ``compile()``: names become generated identifiers, constants
 become entries of the module's globals, and operators come from the fixed tables below.
@@ -13,9 +15,10 @@ become entries of the module's globals, and operators come from the fixed tables
 from __future__ import annotations
 
 import marshal
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from . import functions, runtime, values
@@ -23,6 +26,7 @@ from . import syntax as s
 from .checker import Binding, Checked
 
 FactsMap = dict[str, Any]
+_ATOM = re.compile(r"\b[xpd]_[0-9]+\b")  # generated names of facts, parameters at the as-of date, and rules
 
 
 @dataclass(frozen=True)
@@ -62,19 +66,19 @@ class Program:
         if "_PARAMS_AT_TABLES" in constants:
             namespace["_PARAMS_AT"] = runtime.ParametersAt(constants["_PARAMS_AT_TABLES"])
         exec(compiled, namespace)  # noqa: S102 - generated from our AST only
-        self.fast: Callable[[FactsMap, date], dict[str, Any]] = namespace["fast"]
+        self.values_and_conditions: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = \
+            namespace["values"]
         self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
+        # rule id → its trace alone, given the facts, the date and the values path's values
+        self.tracers: dict[str, Callable[[FactsMap, date, dict[str, Any]], Any]] = namespace["TRACERS"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
         return (Program, (self.source, self.constants, self._code))
 
     def values(self, facts: FactsMap, as_of: date) -> dict[str, Any]:
-        """Rule values only: the fast path when it applies, else the three-valued path."""
-        try:
-            return self.fast(facts, as_of)
-        except (KeyError, OverflowError, values.Undefined):
-            return self.traced(facts, as_of)[0]
+        """Every rule's value (``None``: unknown or no value), the same as the traced path's, without traces."""
+        return self.values_and_conditions(facts, as_of)[0]
 
 
 def trace_nodes(expr: s.Expr) -> list[s.Expr]:
@@ -92,9 +96,8 @@ def trace_nodes(expr: s.Expr) -> list[s.Expr]:
 
 
 _HELPERS: dict[str, Any] = {
-    "_undefined": runtime.undefined,
+    "_agree": runtime.agree,
     "_safe3": runtime.safe3,
-    "_extreme": runtime.extreme,
     "_in3": runtime.in3,
     "_any3": runtime.any3,
     "_all3": runtime.all3,
@@ -172,20 +175,43 @@ def _identifier(prefix: str, name: str) -> str:
     return f"{prefix}_" + name.replace("_", "__").replace(".", "_d")
 
 
-class _Fast:
-    """Expression → Python expression text for the all-known path."""
+class _Values:
+    """Expression → one Python expression in Kleene logic (``None`` is unknown), without traces.
 
-    def __init__(self, names: _Names, checked: Checked):
-        self.names, self.checked = names, checked
+    Each operand is evaluated once (bound with ``:=`` when it is not already an atom), the operation
+    short-circuits where its value is decided, and every operation gives the value the three-valued
+    path records for it: unknowns and "no value" are values here, never exceptions.
+    """
+
+    def __init__(self, names: _Names, checked: Checked, counter: list[int]):
+        self.names, self.checked, self.counter = names, checked, counter
 
     def emit(self, node: s.Expr) -> str:
         return getattr(self, "e_" + type(node).__name__)(node)  # type: ignore[no-any-return]
 
-    def atom(self, binding: Binding) -> str:
-        return _atom(self.names, binding)
+    def bind(self, node: s.Expr) -> tuple[str, str]:
+        """The node's value as (first use, later uses): an atom is used as is, anything else bound once."""
+        text = self.emit(node)
+        if text.isidentifier() or text in self.names.constant_atoms:
+            return text, text
+        self.counter[0] += 1
+        name = f"t_{self.counter[0]}"
+        return f"({name} := {text})", name
+
+    def guarded(self, operands: list[s.Expr], expression: Callable[..., str]) -> str:
+        """``expression`` of the operands' values, or unknown when one of them is unknown."""
+        bound = [self.bind(o) for o in operands]
+        tests = [self.names.is_test([first], None) for first, _ in bound]
+        firsts_used = " or ".join(t for t in tests if t != "False")
+        result = expression(*(later for _, later in bound))
+        if not firsts_used:
+            # No test reads the operands: they are constants, used directly.
+            return f"({expression(*(first for first, _ in bound))})"
+        # Operands whose test folded away (constants) are atoms, so their later use is their first.
+        return f"(None if {firsts_used} else {result})"
 
     def e_Literal(self, node: s.Literal) -> str:
-        return "_undefined()" if node.value is None else self.names.const(node.value)
+        return "None" if node.value is None else self.names.const(node.value)
 
     def e_ListLiteral(self, node: s.ListLiteral) -> str:
         if node.items and all(isinstance(i, s.Literal) and i.value is not None for i in node.items):
@@ -194,71 +220,92 @@ class _Fast:
 
     def e_Name(self, node: s.Name) -> str:
         binding = self.checked.bindings[id(node)]
+        atom = _atom(self.names, binding)
         if binding.kind == "var" and binding.field:
-            return f"{_var(binding.target)}[{binding.field!r}]"
-        if binding.kind == "fact":
-            # Read where used: a fact that only a branch not taken needs may be missing without a fallback.
-            return f"F[{binding.target!r}]"
-        return self.atom(binding)
+            return f"(None if {atom} is None else {atom}.get({binding.field!r}))"
+        return atom
 
     def e_Lookup(self, node: s.Lookup) -> str:
-        return f"{self.names.param_table(node.parameter.dotted)}.at({self.emit(node.when)})"
+        return f"{self.names.param_table(node.parameter.dotted)}.at3({self.emit(node.when)})"
 
     def e_Not(self, node: s.Not) -> str:
-        return f"(not {self.emit(node.operand)})"
+        return self.guarded([node.operand], lambda x: f"not {x}")
 
     def e_Negate(self, node: s.Negate) -> str:
-        return f"(-{self.emit(node.operand)})"
+        return self.guarded([node.operand], lambda x: f"-{x}")
+
+    def _connective(self, operands: tuple[s.Expr, ...], decisive: bool) -> str:
+        bound = [self.bind(o) for o in operands]
+        hit = " or ".join(f"{first} is {decisive}" for first, _ in bound)
+        unknown = self.names.is_test([later for _, later in bound], None)
+        return f"({decisive} if {hit} else (None if {unknown} else {not decisive}))"
 
     def e_And(self, node: s.And) -> str:
-        return "(" + " and ".join(self.emit(o) for o in node.operands) + ")"
+        return self._connective(node.operands, False)
 
     def e_Or(self, node: s.Or) -> str:
-        return "(" + " or ".join(self.emit(o) for o in node.operands) + ")"
+        return self._connective(node.operands, True)
 
     def e_Compare(self, node: s.Compare) -> str:
-        return f"({self.emit(node.left)} {node.op} {self.emit(node.right)})"
+        if node.op in ("in", "not in"):
+            haystack = node.right
+            constant = isinstance(haystack, s.ListLiteral) and all(
+                isinstance(i, s.Literal) and i.value is not None for i in haystack.items) and haystack.items
+            if constant:  # no unknown item: plain membership is the Kleene answer
+                return self.guarded([node.left], lambda x: f"{x} {node.op} {self.emit(haystack)}")
+            found = f"_in3({self.emit(node.left)}, {self.emit(haystack)})"
+            if node.op == "in":
+                return found
+            self.counter[0] += 1
+            name = f"t_{self.counter[0]}"
+            return f"(None if ({name} := {found}) is None else not {name})"
+        return self.guarded([node.left, node.right], lambda x, y: f"{x} {node.op} {y}")
 
     def e_Arith(self, node: s.Arith) -> str:
-        left, right = self.emit(node.left), self.emit(node.right)
         kinds = (self.checked.type_of(node.left).kind, self.checked.type_of(node.right).kind)
-        if kinds == ("date", "duration") and isinstance(node.right, s.Literal) and node.op in "+-":
-            return self._constant_shift(left, node.right.value, 1 if node.op == "+" else -1)  # type: ignore[arg-type]
-        return _arith(node.op, kinds, left, right, three_valued=False)
-
-    def _constant_shift(self, day: str, duration: values.Duration, sign: int) -> str:
-        """Shifts by a literal duration, specialised: plain days, or whole years (the common cases)."""
-        if not duration.years and not duration.months:
-            return f"({day} {'+' if sign > 0 else '-'} {self.names.const(timedelta(days=duration.days))})"
-        if not duration.months and not duration.days:
-            return f"_add_years({day}, {sign * duration.years})"
-        return f"_shift({day}, {self.names.const(duration)}, {sign})"
+        duration = node.right.value if isinstance(node.right, s.Literal) else None
+        if kinds == ("date", "duration") and isinstance(duration, values.Duration) and node.op in "+-" \
+                and not duration.months and not duration.days:
+            # A literal number of years (the common case): a faster helper with the same calendar rule.
+            years = duration.years if node.op == "+" else -duration.years
+            return f"_safe3(_add_years, {self.emit(node.left)}, {years})"
+        plain = _arith(node.op, kinds, "L", "R", three_valued=False)
+        if plain.startswith("_"):  # helpers that may have no value go through _safe3, as on the traced path
+            return _arith(node.op, kinds, self.emit(node.left), self.emit(node.right), three_valued=True)
+        return self.guarded([node.left, node.right],
+                            lambda x, y: _arith(node.op, kinds, x, y, three_valued=False))
 
     def e_IfThenElse(self, node: s.IfThenElse) -> str:
-        return f"({self.emit(node.then)} if {self.emit(node.condition)} else {self.emit(node.otherwise)})"
+        return self.choose(node.condition, self.emit(node.then), self.emit(node.otherwise))
+
+    def choose(self, condition_node: s.Expr, then: str, otherwise: str) -> str:
+        """``if`` in Kleene logic: the branch taken, or with an unknown condition the value both branches agree on."""
+        first, condition = self.bind(condition_node)
+        if condition in self.names.constant_atoms:
+            value = self.names.constant_atoms[condition]
+            return then if value is True else otherwise if value is False else f"_agree({then}, {otherwise})"
+        self.counter[0] += 1
+        t, o = f"t_{self.counter[0]}_then", f"t_{self.counter[0]}_else"
+        # Each branch is written once: a known condition evaluates its branch alone, an unknown one both.
+        return (f"({t} if {first} is not False and (({t} := {then}) is {t}) and {condition} is True else "
+                f"({o} if (({o} := {otherwise}) is {o}) and {condition} is False else _agree({t}, {o})))")
 
     def e_Quantifier(self, node: s.Quantifier) -> str:
-        items, body, var = self.emit(node.items), self.emit(node.body), _var(node.var)
-        if node.kind == "any":
-            return f"any({body} for {var} in {items})"
-        if node.kind == "all":
-            return f"all({body} for {var} in {items})"
-        if node.kind == "count":
-            return f"sum(1 for {var} in {items} if {body})"
-        if node.kind == "sum":
-            return f"sum({body} for {var} in {items})"
-        return f"_extreme({node.kind!r}, [{body} for {var} in {items}])"
+        first, items = self.bind(node.items)
+        body, var = self.emit(node.body), _var(node.var)
+        aggregate = {"any": "_any3", "all": "_all3", "count": "_count3", "sum": "_sum3"}.get(node.kind)
+        collect = f"[{body} for {var} in {items}]"
+        call = f"{aggregate}({collect})" if aggregate else f"_extreme3({node.kind!r}, {collect})"
+        return f"(None if {first} is None else {call})"
 
     def e_Call(self, node: s.Call) -> str:
-        name = "len" if node.function == "length" else f"_fn_{node.function}"
-        return f"{name}(" + ", ".join(self._argument(node.function, a) for a in node.args) + ")"
-
-    def _argument(self, function: str, arg: s.Expr) -> str:
-        """Functions that look at unknowns themselves (is_known, coalesce) read a missing fact as None."""
-        binding = self.checked.bindings.get(id(arg))
-        if not functions.FUNCTIONS[function].strict and binding is not None and binding.kind == "fact":
-            return f"F.get({binding.target!r})"
-        return self.emit(arg)
+        function = functions.FUNCTIONS[node.function]
+        if node.function == "length":
+            return self.guarded(list(node.args), lambda x: f"len({x})")
+        args = [self.emit(a) for a in node.args]
+        if function.strict:
+            return f"_safe3(_fn_{node.function}" + "".join(f", {a}" for a in args) + ")"
+        return f"_fn_{node.function}(" + ", ".join(args) + ")"
 
 
 def _atom(names: _Names, binding: Binding) -> str:
@@ -420,54 +467,82 @@ class _ProgramWriter:
         self.counter = [0]
 
     def write(self) -> str:
-        fast_body = self._fast_rules()
-        traced_body = self._traced_rules()
+        values_body, conditions = self._values_rules()
+        traced = self._traced_rules()
+        traced_body = [line for lines in traced for line in lines]
         outputs = "{" + ", ".join(f"{p.id!r}: {self.names.derived[p.id]}" for p in self.plans) + "}"
-        # Parameters (and, on the three-valued path, facts) are bound once at the top, after all rules
-        # have named what they read.
-        fast_prologue = []
+        # Facts and parameters are bound once at the top, after all rules have named what they read.
+        prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
+        values_prologue = list(prologue)
         if self.names.params:
-            fast_prologue.append(f"    {', '.join(self.names.params.values())}, = _PARAMS_AT(as_of)")
-        traced_prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
-        traced_prologue += [f"    {p} = {self.names.param_table(name)}.at3(as_of)" for name, p in self.names.params.items()]
+            values_prologue.append(f"    {', '.join(self.names.params.values())}, = _PARAMS_AT(as_of)")
+        traced_prologue = prologue + [f"    {p} = {self.names.param_table(name)}.at3(as_of)"
+                                      for name, p in self.names.params.items()]
         return "\n".join(
-            ["def fast(F, as_of):", *fast_prologue, *fast_body, f"    return {outputs}", "",
-             "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", ""]
+            ["def values(F, as_of):", *values_prologue, *values_body, f"    return {outputs}, {conditions}", "",
+             "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", "",
+             *self._rule_tracers(traced), ""]
         )
 
-    def _fast_rules(self) -> list[str]:
+    def _values_rules(self) -> tuple[list[str], str]:
+        """The values path's statements, and the dict of what decides each rule's status besides its value:
+        the condition of a value rule or of a rule with exceptions, the items of a per-item rule."""
         lines: list[str] = []
+        conditions: list[str] = []
         for plan in self.plans:
             target = self.names.derived[plan.id]
+            condition = f"c_{target}"
+            inactive = [f"{target} = {self._inactive(plan)}"]
             if plan.for_each:
-                var = _var(plan.for_each.var)
-                items = _Fast(self.names, plan.for_each.items).emit(plan.for_each.items.expr)
-                expression = f"[{self._fast_value(plan)} for {var} in {items}]"
+                items = _Values(self.names, plan.for_each.items, self.counter).emit(plan.for_each.items.expr)
+                value = self._values_expression(plan)
+                body = [f"{condition} = {items}",
+                        (f"{target} = None if {condition} is None else "
+                         f"[{value} for {_var(plan.for_each.var)} in {condition}]")]
+            elif plan.boolean and plan.defeaters:
+                defeaters = [self.names.derived[d] for d in plan.defeaters]
+                hit = " or ".join([f"{condition} is False", *(f"{d} is True" for d in defeaters)])
+                body = [f"{condition} = {self._emit_values(plan.when) if plan.when else 'True'}",
+                        (f"{target} = False if {hit} else "
+                         f"(None if {self.names.is_test([condition, *defeaters], None)} else True)")]
+            elif plan.boolean or plan.when is None:
+                self._guarded(lines, plan, [f"{target} = {self._values_expression(plan)}"], inactive)
+                continue
             else:
-                expression = self._fast_value(plan)
-            self._guarded(lines, plan, [f"{target} = {expression}"], [f"{target} = {self._inactive(plan, fast=True)}"])
-        return lines
+                value, otherwise = (self._emit_values(c) if c else "None" for c in (plan.value, plan.otherwise))
+                body = [f"{condition} = {self._emit_values(plan.when)}",
+                        f"if {condition} is True: {target} = {value}",
+                        f"elif {condition} is False: {target} = {otherwise}",
+                        f"else: {target} = _agree({value}, {otherwise})"]
+            conditions.append(f"{plan.id!r}: {condition}")
+            self._guarded(lines, plan, body, [*inactive, f"{condition} = None"])
+        return lines, "{" + ", ".join(conditions) + "}"
 
-    def _fast_value(self, plan: RulePlan) -> str:
-        def emit(checked: Checked) -> str:
-            return _Fast(self.names, checked).emit(checked.expr)
+    def _emit_values(self, checked: Checked) -> str:
+        return _Values(self.names, checked, self.counter).emit(checked.expr)
 
+    def _values_expression(self, plan: RulePlan) -> str:
+        """One rule's value as an expression (for per-item rules, the value for one item)."""
         if plan.boolean:
-            when = emit(plan.when) if plan.when else "True"
+            condition = self._emit_values(plan.when) if plan.when else "True"
             if not plan.defeaters:
-                return when
-            defeated = " or ".join(self.names.derived[d] for d in plan.defeaters)
-            return f"({when} and not ({defeated}))"
-        value = emit(plan.value) if plan.value else "_undefined()"
+                return condition
+            defeaters = [self.names.derived[d] for d in plan.defeaters]
+            first = c = condition
+            if not condition.isidentifier() and condition not in self.names.constant_atoms:
+                self.counter[0] += 1
+                c = f"t_{self.counter[0]}"
+                first = f"({c} := {condition})"
+            hit = " or ".join([f"{first} is False", *(f"{d} is True" for d in defeaters)])
+            return f"(False if {hit} else (None if {self.names.is_test([c, *defeaters], None)} else True))"
+        value = self._emit_values(plan.value) if plan.value else "None"
         if plan.when is None:
             return value
-        otherwise = emit(plan.otherwise) if plan.otherwise else "_undefined()"
-        return f"({value} if {emit(plan.when)} else {otherwise})"
+        otherwise = self._emit_values(plan.otherwise) if plan.otherwise else "None"
+        return _Values(self.names, plan.when, self.counter).choose(plan.when.expr, value, otherwise)
 
-    def _inactive(self, plan: RulePlan, fast: bool) -> str:
-        if plan.boolean:
-            return "False"
-        return "_undefined()" if fast else "None"
+    def _inactive(self, plan: RulePlan) -> str:
+        return "False" if plan.boolean else "None"
 
     def _guarded(self, lines: list[str], plan: RulePlan, active: list[str], inactive: list[str]) -> None:
         if plan.in_force is None and not plan.suspended:
@@ -478,8 +553,9 @@ class _ProgramWriter:
         lines.append("    else:")
         lines.extend("        " + line for line in inactive)
 
-    def _traced_rules(self) -> list[str]:
-        lines: list[str] = []
+    def _traced_rules(self) -> list[list[str]]:
+        """Each rule's statements on the traced path (they set its value and ``T[id]``)."""
+        out: list[list[str]] = []
         for plan in self.plans:
             target = self.names.derived[plan.id]
             body: list[str] = []
@@ -488,9 +564,28 @@ class _ProgramWriter:
             else:
                 value, trace = self._traced_value(plan, body, "")
                 body += [f"{target} = {value}", f"T[{plan.id!r}] = {trace}"]
-            inactive = [f"{target} = {self._inactive(plan, fast=False)}", f"T[{plan.id!r}] = None"]
+            inactive = [f"{target} = {self._inactive(plan)}", f"T[{plan.id!r}] = None"]
+            lines: list[str] = []
             self._guarded(lines, plan, body, inactive)
-        return lines
+            out.append(lines)
+        return out
+
+    def _rule_tracers(self, traced: list[list[str]]) -> list[str]:
+        """One function per rule tracing that rule alone, reading the rules it depends on from the values
+        path's values ``D``: an explanation of a few rules costs a few rules, not the whole traced path."""
+        facts = {x: name for name, x in self.names.facts.items()}
+        params = {p: name for name, p in self.names.params.items()}
+        rules = {self.names.derived[plan.id]: plan.id for plan in self.plans}
+        source: list[str] = []
+        for index, (plan, lines) in enumerate(zip(self.plans, traced)):
+            used = dict.fromkeys(_ATOM.findall("\n".join(lines)))
+            prologue = [f"    {atom} = F.get({facts[atom]!r})" for atom in used if atom in facts]
+            prologue += [f"    {atom} = {self.names.param_table(params[atom])}.at3(as_of)" for atom in used if atom in params]
+            prologue += [f"    {atom} = D[{rules[atom]!r}]" for atom in used
+                         if atom in rules and atom != self.names.derived[plan.id]]
+            source += [f"def trace_{index}(F, as_of, D):", *prologue, "    T = {}", *lines, f"    return T[{plan.id!r}]", ""]
+        source.append("TRACERS = {" + ", ".join(f"{plan.id!r}: trace_{i}" for i, plan in enumerate(self.plans)) + "}")
+        return source
 
     def _traced_for_each(self, plan: RulePlan, body: list[str], target: str) -> None:
         assert plan.for_each is not None

@@ -37,7 +37,7 @@ class FactWarning:
 
 def holding(kb: KnowledgeBase, values: dict[str, Any]) -> list[str]:
     """The ids of the check rules that hold, given every rule's value for a case."""
-    return [rule.id for rule in kb.rules.values() if rule.check and values.get(rule.id) is True]
+    return [rule_id for rule_id in kb.shapes.check_ids if values.get(rule_id) is True]
 
 
 def warnings(kb: KnowledgeBase, facts: dict[str, Any], values: dict[str, Any]) -> list[FactWarning]:

@@ -7,15 +7,15 @@ for a true ``or`` the true parts; an unknown part names the facts it is waiting 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from . import syntax as s
 from .checker import Checked
-from .codegen import trace_nodes
 from .model import Rule
-from .printer import to_text
+from .shapes import Shapes
 
 NodeValues = dict[int, Any]
 
@@ -42,40 +42,102 @@ class RuleOutcome:
     items: list[tuple[Any, RuleOutcome]] = field(default_factory=list)  # for_each rules: (label, outcome)
 
 
-def node_values(checked: Checked | None, trace: tuple[Any, ...] | None) -> NodeValues:
+def node_values(shapes: Shapes, checked: Checked | None, trace: tuple[Any, ...] | None) -> NodeValues:
     if checked is None or trace is None:
         return {}
-    return {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
+    return dict(zip(shapes.node_ids(checked.expr), trace))
 
 
 class Explainer:
-    """Builds ``RuleOutcome`` objects on demand from one evaluation's values and traces."""
+    """Builds ``RuleOutcome`` objects on demand from one evaluation.
+
+    A rule's status is read from the values path's values and conditions where they settle it
+    (a complete case, above all); anything else (facts still needed, reasons, per-item outcomes
+    with conditions) is read from that rule's trace, recorded on first need (``trace(rule_id)``).
+    """
 
     def __init__(self, rules: dict[str, Rule], facts: dict[str, Any], values: dict[str, Any],
-                 traces: dict[str, Any]):
-        self.rules, self.facts, self.values, self.traces = rules, facts, values, traces
+                 conditions: dict[str, Any], as_of: date, shapes: Shapes, trace: Callable[[str], Any]):
+        self.rules, self.facts, self.values, self.conditions = rules, facts, values, conditions
+        self.as_of, self.shapes, self._trace = as_of, shapes, trace
+        self.traces: dict[str, Any] = {}  # rule id → its recorded trace, for the rules that needed one
         self._outcomes: dict[str, RuleOutcome] = {}
+        self._explained: set[str] = set()
         self._needed: dict[str, list[str]] = {}
 
+    def trace(self, rule_id: str) -> Any:
+        if rule_id not in self.traces:
+            self.traces[rule_id] = self._trace(rule_id)
+        return self.traces[rule_id]
+
+    def summary(self, rule_id: str) -> RuleOutcome:
+        """What a rule did (status, value, defeaters, facts still needed), without the reasons."""
+        found = self._outcomes.get(rule_id)
+        if found is None:
+            rule = self.rules[rule_id]
+            found = self._outcomes[rule_id] = self._untraced(rule) or self._build(rule)
+        return found
+
+    def status(self, rule_id: str) -> str:
+        """A rule's status alone: an unknown yes/no rule in force is undetermined whatever facts it awaits."""
+        found = self._outcomes.get(rule_id)
+        if found is not None:
+            return found.status
+        plan = self.shapes.plans[rule_id]
+        if plan.mode == "boolean" and self.values.get(rule_id) is None:
+            return "undetermined"  # in force: a rule not in force is False, never unknown
+        return self.summary(rule_id).status
+
     def outcome(self, rule_id: str) -> RuleOutcome:
-        if rule_id not in self._outcomes:
-            self._outcomes[rule_id] = self._build(self.rules[rule_id])
-        return self._outcomes[rule_id]
+        """What a rule did, with the sub-conditions that decided it."""
+        outcome = self.summary(rule_id)
+        if rule_id not in self._explained:
+            self._explained.add(rule_id)
+            self._add_reasons(outcome)
+        return outcome
+
+    def _untraced(self, rule: Rule) -> RuleOutcome | None:
+        """The outcome from values and conditions alone, or ``None`` when it needs the rule's trace."""
+        plan = self.shapes.plans[rule.id]
+        value = self.values.get(rule.id)
+        if not plan.in_force(self.as_of):
+            return RuleOutcome(rule, "not_in_force", value)
+        if plan.mode == "value":
+            condition = self.conditions[rule.id] if plan.has_when else True
+            if value is None and (condition is None or (plan.has_value if condition else plan.has_otherwise)):
+                return None  # the facts still needed are read from the trace
+            return RuleOutcome(rule, _status_of(plan.by_value, condition, value), value)
+        if plan.mode == "boolean":
+            if value is None:
+                return None
+            outcome = RuleOutcome(rule, "fired" if value else "not_fired", value)
+            if plan.defeated_by:
+                outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
+                if outcome.defeated_by and self.conditions[rule.id] is True:
+                    outcome.status = "defeated"
+            return outcome
+        if plan.has_when or value is None or None in value:
+            return None
+        labels = self._labels(rule, self.conditions[rule.id])
+        items = [(label, RuleOutcome(rule, _status_of(plan.by_value, True, v), v)) for label, v in zip(labels, value)]
+        status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
+        return RuleOutcome(rule, status, value, items=items)
 
     def _build(self, rule: Rule) -> RuleOutcome:
-        trace = self.traces.get(rule.id)
+        trace = self.trace(rule.id)
         if trace is None:
             return RuleOutcome(rule, "not_in_force", self.values.get(rule.id))
         if rule.for_each:
             items_trace, per_item = trace
-            labels = self._labels(rule, items_trace)
+            labels = self._labels(rule, node_values(self.shapes, rule.items, items_trace).get(id(rule.items.expr))
+                                  if rule.items else None)
             items = [(label, self._single(rule, item_trace, self._item_value(rule, i), rule.for_each["var"], i))
                      for i, (label, item_trace) in enumerate(zip(labels, per_item))]
             status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
             needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
             if self.values.get(rule.id) is None:
                 status = "undetermined"
-                needed = needed or self._unknown_facts(rule.items, node_values(rule.items, items_trace), None)
+                needed = needed or self._unknown_facts(rule.items, node_values(self.shapes, rule.items, items_trace), None)
             return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
         return self._single(rule, trace, self.values.get(rule.id), None, None)
 
@@ -83,8 +145,7 @@ class Explainer:
         values = self.values.get(rule.id)
         return values[index] if values is not None and index < len(values) else None
 
-    def _labels(self, rule: Rule, items_trace: tuple[Any, ...]) -> list[Any]:
-        items = node_values(rule.items, items_trace).get(id(rule.items.expr)) if rule.items else None
+    def _labels(self, rule: Rule, items: list[Any] | None) -> list[Any]:
         label_field = (rule.for_each or {}).get("label")
         return [item.get(label_field, f"#{i + 1}") if isinstance(item, dict) and label_field else f"#{i + 1}"
                 for i, item in enumerate(items or [])]
@@ -92,7 +153,7 @@ class Explainer:
     def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: str | None,
                 index: int | None) -> RuleOutcome:
         when_trace, value_trace, otherwise_trace = trace
-        when_values = node_values(rule.when, when_trace)
+        when_values = node_values(self.shapes, rule.when, when_trace)
         condition = when_values.get(id(rule.when.expr)) if rule.when else True
         context = (var, rule, index) if var is not None else None
         outcome = RuleOutcome(rule, _status(rule, condition, value), value)
@@ -100,26 +161,12 @@ class Explainer:
             outcome.defeated_by = [d for d in rule.defeated_by if self.values.get(d) is True]
             if condition is True and outcome.defeated_by:
                 outcome.status = "defeated"
-        if rule.when is not None:
-            outcome.reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, condition)]
-        if rule.boolean:
-            branches = []
-        elif condition is True or condition is False:
-            branches = [(rule.value, value_trace)] if condition else [(rule.otherwise, otherwise_trace)]
-        else:
-            branches = [(rule.value, value_trace), (rule.otherwise, otherwise_trace)]
-        if condition is not None:
-            for chosen, chosen_trace in branches:
-                if chosen is not None:
-                    values = node_values(chosen, chosen_trace)
-                    deciding = _deciding(chosen.expr, values, values.get(id(chosen.expr)))
-                    outcome.reasons += [self._part(n, values, context) for n in deciding if not isinstance(n, s.Literal)]
         if value is None:
             # Only what could still change the value: the condition if it is unknown, the branches it could take,
             # and, for a condition that may hold, the exceptions that could defeat it.
             needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
-            for chosen, chosen_trace in branches:
-                needed += self._unknown_facts(chosen, node_values(chosen, chosen_trace), context)
+            for chosen, chosen_trace in _branches(rule, condition, value_trace, otherwise_trace):
+                needed += self._unknown_facts(chosen, node_values(self.shapes, chosen, chosen_trace), context)
             if rule.boolean and condition is not False:
                 needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
             outcome.facts_needed = list(dict.fromkeys(needed))
@@ -127,10 +174,38 @@ class Explainer:
                 outcome.status = "undetermined"
         return outcome
 
+    def _add_reasons(self, outcome: RuleOutcome) -> None:
+        rule = outcome.rule
+        trace = self.trace(rule.id)
+        if trace is None:
+            return
+        if rule.for_each:
+            for index, ((_, item), item_trace) in enumerate(zip(outcome.items, trace[1])):
+                item.reasons = self._reasons(rule, item_trace, (rule.for_each["var"], rule, index))
+        else:
+            outcome.reasons = self._reasons(rule, trace, None)
+
+    def _reasons(self, rule: Rule, trace: tuple[Any, ...], context: tuple[str, Rule, int | None] | None) -> list[Part]:
+        """The deciding sub-conditions of the condition, then of the branch (or branches) it leads to."""
+        when_trace, value_trace, otherwise_trace = trace
+        reasons: list[Part] = []
+        condition: Any = True
+        if rule.when is not None:
+            when_values = node_values(self.shapes, rule.when, when_trace)
+            condition = when_values.get(id(rule.when.expr))
+            reasons = [self._part(n, when_values, context) for n in _deciding(rule.when.expr, when_values, condition)]
+        if condition is not None:
+            for chosen, chosen_trace in _branches(rule, condition, value_trace, otherwise_trace):
+                if chosen is not None:
+                    values = node_values(self.shapes, chosen, chosen_trace)
+                    deciding = _deciding(chosen.expr, values, values.get(id(chosen.expr)))
+                    reasons += [self._part(n, values, context) for n in deciding if not isinstance(n, s.Literal)]
+        return reasons
+
     def facts_needed(self, rule_id: str) -> list[str]:
         if rule_id not in self._needed:
             self._needed[rule_id] = []  # guards against re-entry; rules are acyclic
-            self._needed[rule_id] = self.outcome(rule_id).facts_needed
+            self._needed[rule_id] = self.summary(rule_id).facts_needed
         return self._needed[rule_id]
 
     def _unknown_facts(self, checked: Checked | None, values: NodeValues,
@@ -185,13 +260,8 @@ class Explainer:
         return [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
 
     def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
-        facts: dict[str, Any] = {}
-        nodes = trace_nodes(node)
-        looked_up = {id(sub.parameter) for sub in nodes if isinstance(sub, s.Lookup)}
-        for sub in nodes:
-            if isinstance(sub, s.Name) and id(sub) in values and id(sub) not in looked_up:
-                facts[sub.dotted] = values[id(sub)]
-        return Part(to_text(node), values.get(id(node)), facts)
+        facts = {name: values[key] for key, name in self.shapes.names_read(node) if key in values}
+        return Part(self.shapes.text(node), values.get(id(node)), facts)
 
     def proof(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of a rule: its outcome and, recursively, the rules it read (each shown once)."""
@@ -211,24 +281,30 @@ class Explainer:
 
     def walk_proof(self, rule_id: str) -> Iterator[RuleOutcome]:
         """Each rule in the proof of ``rule_id`` once, depth-first."""
-        seen: set[str] = set()
-        stack = [rule_id]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            yield self.outcome(current)
-            stack.extend(reversed(self.rules[current].reads))
+        for current in self.shapes.proof(rule_id):
+            yield self.summary(current)
+
+
+def _branches(rule: Rule, condition: Any, value_trace: Any, otherwise_trace: Any) -> list[tuple[Checked | None, Any]]:
+    """The branches of a value rule that its condition leads to: the one taken, or both while it is unknown."""
+    if rule.boolean:
+        return []
+    if condition is True or condition is False:
+        return [(rule.value, value_trace)] if condition else [(rule.otherwise, otherwise_trace)]
+    return [(rule.value, value_trace), (rule.otherwise, otherwise_trace)]
 
 
 def _status(rule: Rule, condition: Any, value: Any) -> str:
     """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
-    if rule.boolean or rule.type.kind == "boolean":
-        return {True: "fired", False: "not_fired"}.get(value, "undetermined")
+    return _status_of(rule.boolean or rule.type.kind == "boolean", condition, value)
+
+
+def _status_of(by_value: bool, condition: Any, value: Any) -> str:
+    if by_value:
+        return "fired" if value is True else "not_fired" if value is False else "undetermined"
     if value is None and condition is not False:
         return "undetermined" if condition is None else "fired"
-    return {True: "fired", False: "not_fired"}.get(condition, "undetermined")
+    return "fired" if condition is True else "not_fired" if condition is False else "undetermined"
 
 
 def _items_name(rule: Rule) -> str:

@@ -48,12 +48,8 @@ class CompiledExpression:
         """The value in three-valued logic (``None`` is unknown)."""
         return self.program.traced(facts, as_of)[0]["expr"]
 
-    def evaluate_fast(self, facts: dict[str, Any], as_of: date) -> Any:
-        """The value on the all-known path; raises ``KeyError``/``Undefined`` where that path does not apply."""
-        return self.program.fast(facts, as_of)["expr"]
-
     def value(self, facts: dict[str, Any], as_of: date) -> Any:
-        """The value as the engine computes it: the fast path with its three-valued fallback."""
+        """The value on the values path (no trace): the same as ``evaluate``, and what batches use."""
         return self.program.values(facts, as_of)["expr"]
 
     def trace(self, facts: dict[str, Any], as_of: date) -> list[tuple[str, Any]]:

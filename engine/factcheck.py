@@ -1,8 +1,8 @@
 """A compiled validator for fact documents: the common, well-formed case in one straight pass.
 
 It is generated from the facts catalog (names enter the source only through ``repr``) and
-answers ``None`` at the first irregularity: an unknown key, a value of another type, a float,
-a list of records. The caller then runs the full validator in ``catalog``, which explains
+answers ``None`` at the first irregularity: an unknown key, a value of another type, a float.
+Lists of records (children) are checked item by item here too. The caller then runs the full validator in ``catalog``, which explains
 the problem. So this module decides nothing the full validator would decide differently;
 a test checks that both agree on every document they both accept.
 """
@@ -48,8 +48,9 @@ class _Writer:
                 self.lines.append(f"{inner}if type({value}) is not dict: return None")
                 self.section(node, value, inner, top=False)
 
-    def fact(self, spec: FactSpec, value: str, indent: str) -> None:
-        out = f"F[{spec.name!r}] = {value}"
+    def fact(self, spec: FactSpec, value: str, indent: str, target: str | None = None) -> None:
+        """Check ``value`` (a non-null local) against ``spec`` and store it in ``target`` (default: the flat facts)."""
+        target = target or f"F[{spec.name!r}]"
         kind = spec.kind
         if kind == "boolean":
             self.lines.append(f"{indent}if {value} is not True and {value} is not False: return None")
@@ -69,11 +70,42 @@ class _Writer:
             allowed = self.const(frozenset(spec.items.values))
             self.lines.append(f"{indent}if type({value}) is not list or len({value}) > {spec.max_items} "
                               f"or not {allowed}.issuperset({value}): return None")
-            out = f"F[{spec.name!r}] = list({value})"
-        else:  # lists of records or other nested values: leave them to the full validator
+            value = f"list({value})"
+        elif kind == "list" and spec.items is not None:
+            value = self.items(spec, value, indent)
+        elif kind == "record":
+            value = self.record(spec, value, indent)
+        else:
             self.lines.append(f"{indent}return None")
             return
-        self.lines.append(f"{indent}{out}")
+        self.lines.append(f"{indent}{target} = {value}")
+
+    def items(self, spec: FactSpec, value: str, indent: str) -> str:
+        """A list of any other items (records, above all): each item checked in a loop; null items stay null."""
+        assert spec.items is not None
+        out, item = self.var(), self.var()
+        self.lines += [f"{indent}if type({value}) is not list or len({value}) > {spec.max_items}: return None",
+                       f"{indent}{out} = []",
+                       f"{indent}for {item} in {value}:",
+                       f"{indent}    if {item} is None:",
+                       f"{indent}        {out}.append(None)",
+                       f"{indent}        continue"]
+        self.fact(spec.items, item, indent + "    ", f"{item}")
+        self.lines.append(f"{indent}    {out}.append({item})")
+        return out
+
+    def record(self, spec: FactSpec, value: str, indent: str) -> str:
+        """A record: known fields only, each checked; null fields are left out, as the full validator does."""
+        out = self.var()
+        fields = self.const(frozenset(f.name for f in spec.fields))
+        self.lines += [f"{indent}if type({value}) is not dict or not {fields}.issuperset({value}): return None",
+                       f"{indent}{out} = {{}}"]
+        for field_spec in spec.fields:
+            field_value = self.var()
+            self.lines += [f"{indent}{field_value} = {value}.get({field_spec.name!r})",
+                           f"{indent}if {field_value} is not None:"]
+            self.fact(field_spec, field_value, indent + "    ", f"{out}[{field_spec.name!r}]")
+        return out
 
 
 def compile_fast_check(tree: dict[str, Any]) -> FastCheck:

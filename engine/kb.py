@@ -7,6 +7,7 @@ serves any number of cases (and can be shipped to worker processes).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from .consistency import FactWarning
 from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
+from .shapes import Shapes
 from .values import iso, iso_date
 
 
@@ -41,9 +43,20 @@ class KnowledgeBase:
     program: Program
     directory: str = ""
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_shapes"}  # keyed by node identity: rebuilt, not pickled
+
+    @property
+    def shapes(self) -> Shapes:
+        """What results need that does not depend on the case, computed once (lazily) per knowledge base."""
+        shapes: Shapes | None = self.__dict__.get("_shapes")
+        if shapes is None:
+            shapes = self.__dict__["_shapes"] = Shapes(self.rules)
+        return shapes
+
     @property
     def determinations(self) -> list[Rule]:
-        return [rule for rule in self.rules.values() if rule.determination]
+        return [self.rules[rule_id] for rule_id in self.shapes.determination_ids]
 
     def eras_at(self, day: date) -> list[Era]:
         return [era for era in self.eras if era.contains(day)]
@@ -59,13 +72,16 @@ class KnowledgeBase:
         day = as_date(as_of, "as_of")
         flat, document_as_of = self.catalog.validate(facts, source)
         day = day or document_as_of or date.today()
-        values, traces = self.program.traced(flat, day)
+        values, conditions = self.program.values_and_conditions(flat, day)
+        # A rule is traced only if an explanation or a fact still needed asks for it.
+        tracers = self.program.tracers
+        explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
+                              lambda rule_id: tracers[rule_id](flat, day, values))
         case_id = facts.get("id") if isinstance(facts, dict) else None
-        return Result(self, flat, day, values, Explainer(self.rules, flat, values, traces), id=case_id,
-                      source=source)
+        return Result(self, flat, day, values, explainer, id=case_id, source=source)
 
     def values(self, facts: dict[str, Any], as_of: date | str) -> dict[str, Any]:
-        """Every rule's value for already-flat, validated facts: the fast path, no explanation."""
+        """Every rule's raw value for already-flat, validated facts (the values path, no explanation)."""
         return self.program.values(facts, as_of_date(as_of, "as_of"))
 
     def rule(self, rule_id: str) -> Rule:
@@ -109,6 +125,8 @@ class Result:
     id: str | int | None = None  # the case's own id, echoed from the fact document
     source: str = "<facts>"  # where the facts came from, for located warnings
     _needed: list[str] | None = field(default=None, repr=False)
+    _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _status_table: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def warnings(self) -> list[FactWarning]:
@@ -124,27 +142,31 @@ class Result:
 
         ``to_dict`` gives the same values as JSON data (dates as ISO text).
         """
-        return _reported(self.outcome(rule_id))
+        return _reported(self.explainer.summary(self.kb.rule(rule_id).id))
 
     @property
     def facts_needed(self) -> list[str]:
         """Unknown facts that could settle an undetermined determination, most decisive first."""
         if self._needed is None:
-            counts: Counter[str] = Counter()
-            first_seen: dict[str, int] = {}
-            for rule in self.kb.determinations:
-                for fact in self.outcome(rule.id).facts_needed:
-                    counts[fact] += 1
-                    first_seen.setdefault(fact, len(first_seen))
-            self._needed = sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+            self._needed = self._facts_needed(self.kb.shapes.determination_ids)
         return self._needed
 
+    def _facts_needed(self, rule_ids: Iterable[str]) -> list[str]:
+        counts: Counter[str] = Counter()
+        first_seen: dict[str, int] = {}
+        for rule_id in rule_ids:
+            for fact in self.explainer.summary(rule_id).facts_needed:
+                counts[fact] += 1
+                first_seen.setdefault(fact, len(first_seen))
+        return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+
     def determination(self, rule_id: str) -> dict[str, Any]:
-        outcome = self.outcome(rule_id)
-        proof = list(self.explainer.walk_proof(rule_id))
+        shapes, statuses, summary = self.kb.shapes, self._statuses(), self.explainer.summary
+        outcome = summary(rule_id)
+        proof = shapes.proof(rule_id)
         # An unverified rule matters only where it applied or could still apply, and only through rules that could
         # themselves change the answer.
-        unverified = [o.rule.id for o in proof if o.rule.confidence == "unverified" and o.status in ("fired", "undetermined")]
+        unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
         if unverified:
             relevant = self._could_matter(rule_id)
             unverified = [r for r in unverified if r in relevant]
@@ -152,15 +174,15 @@ class Result:
             "value": iso(_reported(outcome)),
             "status": _status(outcome),
             "title": outcome.rule.title,
-            "rules_fired": [o.rule.id for o in proof if o.status == "fired"],
+            "rules_fired": [r for r in proof if statuses[r] == "fired"],
             "facts_needed": outcome.facts_needed,
-            "citations": [c.as_dict() for c in outcome.rule.citations],
+            "citations": [dict(c) for c in shapes.citations(outcome.rule)[1]],
         }
         if outcome.rule.determination and outcome.status == "not_in_force":
             out["note"] = "no rule in force on the as-of date"
         if unverified:
             out["unverified_rules"] = unverified
-        rulings = [ruling for o in proof for ruling in self._rulings_on(o)]
+        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(summary(r))]
         if rulings:
             out["rulings"] = rulings
         return out
@@ -168,7 +190,8 @@ class Result:
     def rulings(self) -> list[dict[str, Any]]:
         """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
         on the eras in force."""
-        out = [ruling for rule in self.kb.rules.values() if rule.rulings for ruling in self._rulings_on(self.outcome(rule.id))]
+        out = [ruling for rule in self.kb.rules.values() if rule.rulings
+               for ruling in self._rulings_on(self.explainer.summary(rule.id))]
         for era in self.kb.eras_at(self.as_of):
             out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
         return out
@@ -183,7 +206,7 @@ class Result:
         exceptions of a bar whose own condition failed."""
         marked, stack = {rule_id}, [rule_id]
         while stack:
-            outcome = self.outcome(stack.pop())
+            outcome = self.explainer.summary(stack.pop())
             if outcome.status == "not_in_force":
                 continue
             for dep in outcome.rule.reads:
@@ -205,31 +228,81 @@ class Result:
         return not any(isinstance(p, s.Name) and p.dotted in self.kb.rules and self.values.get(p.dotted) is False
                        for p in parts)
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        """The JSON result (docs/engine.md documents every key)."""
-        fired = [r.id for r in self.kb.rules.values() if self.outcome(r.id).status == "fired"]
-        not_fired = [rule_outcome_dict(self.outcome(r.id), self.as_of) for r in self.kb.rules.values()
-                     if self.outcome(r.id).status in ("not_fired", "defeated")]
+    def to_dict(self, explain: bool = False, only: Iterable[str] | None = None,
+                values_only: bool = False) -> dict[str, Any]:
+        """The JSON result (docs/engine.md documents every key); it costs what is asked for.
+
+        ``only``: these determinations (default: all). ``values_only``: each determination's value, status
+        and facts still needed (and any rulings and warnings), nothing else. ``explain``: also the proof trees
+        and the rules that did not apply.
+        """
+        ids = self._requested(only)
         out: dict[str, Any] = {} if self.id is None else {"id": self.id}
         out |= {
             "as_of": self.as_of.isoformat(),
             "kb_version": self.kb.manifest.version,
             "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
             "eras": [era.id for era in self.kb.eras_at(self.as_of)],
-            "determinations": {rule.id: self.determination(rule.id) for rule in self.kb.determinations},
-            "facts_needed": self.facts_needed,
-            "rules_fired": fired,
-            "rules_not_fired": [{"rule": o["rule"], "status": o["status"], "reasons": o["reasons"]} for o in not_fired],
-            "disclaimer": self.kb.manifest.disclaimer,
         }
+        warnings = [w.as_dict() for w in self.warnings]
+        if values_only:
+            out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+        else:
+            out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+            considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
+            statuses = self._statuses()
+            out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
+            if explain:
+                out["rules_not_fired"] = [
+                    {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
+                    for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
+            out["disclaimer"] = self.kb.manifest.disclaimer
         rulings = self.rulings()
         if rulings:
             out["rulings"] = rulings
-        if self.warnings:
-            out["warnings"] = [w.as_dict() for w in self.warnings]
-        if explain:
-            out["explanations"] = {rule.id: self.explanation(rule.id) for rule in self.kb.determinations}
+        if warnings:
+            out["warnings"] = warnings
+        if explain and not values_only:
+            out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         return out
+
+    def _statuses(self) -> dict[str, str]:
+        """Every rule's status, once per result (proofs share rules)."""
+        if self._status_table is None:
+            status = self.explainer.status
+            self._status_table = {rule_id: status(rule_id) for rule_id in self.kb.rules}
+        return self._status_table
+
+    def _outcome_dict(self, rule_id: str) -> dict[str, Any]:
+        """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
+        found = self._outcome_dicts.get(rule_id)
+        if found is None:
+            outcome = self.outcome(rule_id)
+            as_of = self.as_of if self._bears_on_case(outcome) else None
+            found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.kb.shapes)
+        return found
+
+    def _values_only(self, rule_id: str) -> dict[str, Any]:
+        outcome = self.explainer.summary(rule_id)
+        return {"value": iso(_reported(outcome)), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+
+    def _requested(self, only: Iterable[str] | None) -> list[str]:
+        """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""
+        determinations = self.kb.shapes.determination_ids
+        if only is None:
+            return list(determinations)
+        wanted = set(only)
+        for rule_id in wanted - set(determinations):
+            hint = suggest(rule_id, determinations)
+            raise ValueError(f"'{rule_id}' is not a determination" + (f"; {hint}" if hint else ""))
+        return [rule_id for rule_id in determinations if rule_id in wanted]
+
+    def _proof_rules(self, rule_ids: list[str]) -> list[str]:
+        """Every rule in the proofs of these determinations, in knowledge-base (dependency) order."""
+        seen = {r for rule_id in rule_ids for r in self.kb.shapes.proof(rule_id)}
+        return [rule_id for rule_id in self.kb.rules if rule_id in seen]
 
     def explanation(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of one determination, each rule with its outcome, reasons and sources."""
@@ -237,8 +310,7 @@ class Result:
 
         def fill(node: dict[str, Any]) -> dict[str, Any]:
             if not node.get("see_above"):
-                outcome = self.outcome(node["rule"])
-                node.update(rule_outcome_dict(outcome, self.as_of if self._bears_on_case(outcome) else None))
+                node.update(self._outcome_dict(node["rule"]))
                 node["because"] = [fill(child) for child in node["because"]]
             return node
 
@@ -274,7 +346,7 @@ def _status(outcome: RuleOutcome) -> str:
     return "determined" if outcome.value is not None else "not_applicable"
 
 
-def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None) -> dict[str, Any]:
+def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None, shapes: Shapes | None = None) -> dict[str, Any]:
     rule = outcome.rule
     out: dict[str, Any] = {
         "rule": rule.id,
@@ -283,7 +355,7 @@ def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None) -> dict[s
         "status": outcome.status,
         "value": iso(outcome.value),
         "reasons": [{"condition": p.text, "value": iso(p.value), "facts": iso(p.facts)} for p in outcome.reasons],
-        "citations": [c.text() for c in rule.citations],
+        "citations": list(shapes.citations(rule)[0]) if shapes else [c.text() for c in rule.citations],
         "confidence": rule.confidence,
         "file": rule.file,
     }
@@ -292,7 +364,7 @@ def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None) -> dict[s
     if outcome.facts_needed:
         out["facts_needed"] = outcome.facts_needed
     if outcome.items:
-        out["items"] = [{"label": label, **rule_outcome_dict(item, as_of)} for label, item in outcome.items]
+        out["items"] = [{"label": label, **rule_outcome_dict(item, as_of, shapes)} for label, item in outcome.items]
     if as_of is not None and rule.rulings:
         decided = [r.as_dict(as_of) for r in rule.rulings if r.day <= as_of]
         if decided:

@@ -29,8 +29,8 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def render(result: Result, explain: bool = False) -> str:
-    data = result.to_dict(explain=explain)
+def render(result: Result, explain: bool = False, only: list[str] | tuple[str, ...] | None = None) -> str:
+    data = result.to_dict(explain=explain, only=only)
     lines = [
         f"asylum-kb {data['kb']['id']} {data['kb_version']} · as of {data['as_of']} · eras: {', '.join(data['eras']) or '—'}",
         "",

@@ -1,7 +1,6 @@
 """Helpers the generated code calls: Kleene logic, dated look-ups, aggregates.
 
-Fast-path helpers raise ``Undefined`` where a value is missing; the ``*3`` helpers of the
-three-valued path return ``None`` (unknown) instead.
+Unknown and "no value" are both ``None``: the ``*3`` helpers return it instead of raising.
 """
 
 from __future__ import annotations
@@ -24,12 +23,6 @@ class DatedValues:
         self.starts = [start for start, _ in ordered]
         self.values = [value for _, value in ordered]
 
-    def at(self, when: date) -> Any:
-        index = bisect_right(self.starts, when)
-        if index == 0:
-            raise Undefined(f"no value in force on {when}")
-        return self.values[index - 1]
-
     def at3(self, when: date | None) -> Any:
         if when is None:
             return None
@@ -38,10 +31,8 @@ class DatedValues:
 
 
 class ParametersAt:
-    """The values of several parameters on a date, cached per date (one case after another shares its as-of date).
-
-    Raises ``Undefined`` when one has no value on that date; nothing is cached then.
-    """
+    """The values of several parameters on a date (``None`` where none is in force), cached per date:
+    one case after another shares its as-of date."""
 
     __slots__ = ("cache", "tables")
 
@@ -52,31 +43,21 @@ class ParametersAt:
     def __call__(self, when: date) -> tuple[Any, ...]:
         found = self.cache.get(when)
         if found is None:
-            found = tuple(table.at(when) for table in self.tables)
+            found = tuple(table.at3(when) for table in self.tables)
             if len(self.cache) >= 4096:
                 self.cache.clear()
             self.cache[when] = found
         return found
 
 
-def undefined() -> Any:
-    raise Undefined("unknown")
-
-
 def safe3(function: Callable[..., Any], *args: Any) -> Any:
     """Apply a strict function on the three-valued path: unknown in, or no value, gives unknown."""
-    if any(arg is None for arg in args):
+    if None in args:  # == on our values (dates, numbers, text, durations, lists) is never true for None
         return None
     try:
         return function(*args)
     except Undefined:
         return None
-
-
-def extreme(kind: str, values: list[Any]) -> Any:
-    if not values:
-        raise Undefined(f"{kind} of an empty list")
-    return min(values) if kind == "min" else max(values)
 
 
 def in3(needle: Any, haystack: list[Any] | None) -> bool | None:
@@ -119,4 +100,9 @@ def choose3(condition: bool | None, then: Any, otherwise: Any) -> Any:
         return then
     if condition is False:
         return otherwise
+    return agree(then, otherwise)
+
+
+def agree(then: Any, otherwise: Any) -> Any:
+    """The value of ``if`` with an unknown condition: both branches' value when they agree, else unknown."""
     return then if then is not None and then == otherwise else None

@@ -77,7 +77,8 @@ def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
 
 
 def add_years(start: date, years: int) -> date:
-    """``start + years``, as ``shift_date`` computes it (Feb 29 becomes Feb 28), on the fast path."""
+    """``start + years``, as ``shift_date`` computes it (Feb 29 becomes Feb 28), faster: the values path's
+    shift by a literal number of years."""
     try:
         return start.replace(year=start.year + years)
     except (ValueError, OverflowError):

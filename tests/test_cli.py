@@ -192,6 +192,29 @@ def test_examples_validate_against_the_facts_schema() -> None:
     assert list(validator.iter_errors({"applicant": {"locaton": "inside_us"}}))
 
 
+def test_eval_values_only_and_only_select_what_is_computed(tmp_path: Path) -> None:
+    code, out, _ = run("eval", EXAMPLE, "--format", "json", "--values-only", "--only", "asylum.eligibility",
+                       "--only", "fees.ead_initial")
+    assert code == 0
+    data = json.loads(out)
+    assert data["determinations"] == {"asylum.eligibility": {"value": "eligible", "status": "determined", "facts_needed": []},
+                                      "fees.ead_initial": {"value": 550, "status": "determined", "facts_needed": []}}
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text(json.dumps({"applicant": {"location": "outside_us"}}) + "\n")
+    code, out, _ = run("eval", str(batch), "--values-only", "--as-of", "2025-09-15")
+    assert code == 0
+    line = json.loads(out)
+    assert line["determinations"]["asylum.procedure"]["value"] == "not_applicable" and "disclaimer" not in line
+    code, out, _ = run("eval", EXAMPLE, "--only", "asylum.eligibility", "--explain")
+    assert code == 0 and "Why asylum.eligibility" in out and "fees.ead_initial" not in out
+
+
+def test_eval_only_an_unknown_determination_is_a_usage_error() -> None:
+    code, _, err = run("eval", EXAMPLE, "--only", "asylum.eligibilty")
+    assert code == 2
+    assert "'asylum.eligibilty' is not a determination; did you mean 'asylum.eligibility'" in err
+
+
 @pytest.mark.parametrize("args", [
     ("report", EXAMPLE, "-o", "{missing}/page.html"),
     ("report", "--pack", str(ROOT / "examples"), "-o", "{file}/pack"),

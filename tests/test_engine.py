@@ -172,6 +172,44 @@ def test_a_new_era_and_fee_need_only_yaml(tmp_path: Path) -> None:
     assert after.value("mini.fee") == 150 and after.to_dict()["eras"] == ["fees.raised"]
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _example(kb: asylum_kb.KnowledgeBase, name: str) -> asylum_kb.Result:
+    from asylum_kb.factsio import parse_document
+
+    path = EXAMPLES / name
+    return kb.evaluate(parse_document(path.read_text(), str(path)))
+
+
+def test_a_result_costs_what_is_asked_for(kb: asylum_kb.KnowledgeBase) -> None:
+    result = _example(kb, "affirmative-grant.yaml")
+    default = result.to_dict()
+    assert "rules_not_fired" not in default and "explanations" not in default
+    assert result.explainer.traces == {}  # a complete case: statuses come from the values path alone
+    only = result.to_dict(explain=True, only=["asylum.eligibility"])
+    assert list(only["determinations"]) == list(only["explanations"]) == ["asylum.eligibility"]
+    assert only["rules_not_fired"] and set(only["rules_fired"]) <= set(default["rules_fired"])
+    assert only["determinations"]["asylum.eligibility"] == default["determinations"]["asylum.eligibility"]
+    values = result.to_dict(values_only=True)
+    assert values["determinations"]["asylum.eligibility"] == {"value": "eligible", "status": "determined", "facts_needed": []}
+    assert set(values) - {"rulings", "warnings"} == {"as_of", "kb_version", "kb", "eras", "determinations", "facts_needed"}
+
+
+def test_facts_still_needed_come_from_the_traces_when_a_case_is_sparse(kb: asylum_kb.KnowledgeBase) -> None:
+    result = _example(kb, "intake-sparse.yaml")
+    values = result.to_dict(values_only=True)
+    assert "asylum.eligibility" in result.explainer.traces and len(result.explainer.traces) < len(kb.rules)
+    assert values["facts_needed"] == result.to_dict()["facts_needed"] != []
+    assert values["determinations"]["asylum.eligibility"]["status"] == "undetermined"
+
+
+def test_only_an_unknown_determination_names_close_ones(kb: asylum_kb.KnowledgeBase) -> None:
+    result = _example(kb, "affirmative-grant.yaml")
+    with pytest.raises(ValueError, match="'asylum.eligibilty' is not a determination; did you mean 'asylum.eligibility'"):
+        result.to_dict(only=["asylum.eligibilty"])
+
+
 @pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "sNaN"])
 def test_a_decimal_that_is_not_finite_is_a_fact_error(mini: asylum_kb.KnowledgeBase, value: str) -> None:
     from decimal import Decimal

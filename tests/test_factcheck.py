@@ -14,6 +14,11 @@ values = st.one_of(
     st.sampled_from(["2025-07-22", "20250722", "2025-02-30", "inside_us", "outside_us", "pending", "race", "unhcr"]),
     st.lists(st.sampled_from(["race", "religion", "economic"]), max_size=3),
     st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+    st.lists(st.one_of(st.none(), st.integers(0, 3), st.fixed_dictionaries({}, optional={
+        "name": st.one_of(st.none(), st.text(max_size=4), st.integers(0, 3)),
+        "date_of_birth": st.sampled_from(["2010-01-01", "2010-02-30", None, 7]),
+        "married": st.one_of(st.none(), st.booleans(), st.just("no")),
+        "nickname": st.just("x")})), max_size=3),
 )
 
 
@@ -67,43 +72,25 @@ def test_fast_check_takes_the_well_formed_example(kb: asylum_kb.KnowledgeBase) -
                                           None)
 
 
-complete_documents = st.fixed_dictionaries({
-    "applicant": st.fixed_dictionaries({
-        "location": st.sampled_from(["inside_us", "at_port_of_entry", "outside_us"]),
-        "last_arrival_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
-        "unaccompanied_child": st.booleans(), "in_removal_proceedings": st.booleans()}),
-    "entry": st.fixed_dictionaries({k: st.booleans() for k in (
-        "southwest_border", "between_ports", "cbp_one_appointment", "used_parole_process", "transited_third_country",
-        "denied_protection_in_transit_country", "exceptionally_compelling_circumstances")}),
-    "claim": st.fixed_dictionaries({
-        "protected_grounds": st.lists(st.sampled_from(["race", "religion", "political_opinion"]), max_size=2),
-        **{k: st.booleans() for k in ("past_persecution", "well_founded_fear", "government_unable_or_unwilling_to_protect",
-                                      "persecution_more_likely_than_not", "torture_more_likely_than_not",
-                                      "torture_by_or_with_acquiescence_of_official")}}),
-    "deadline_exceptions": st.fixed_dictionaries({k: st.booleans() for k in (
-        "changed_circumstances", "extraordinary_circumstances", "filed_within_reasonable_period")}),
-    "bars": st.fixed_dictionaries({"aggravated_felony_sentence_years": st.integers(0, 20), **{k: st.booleans() for k in (
-        "persecutor", "particularly_serious_crime", "aggravated_felony", "serious_nonpolitical_crime", "danger_to_security",
-        "terrorist_activity", "firmly_resettled", "previously_denied_asylum", "removable_to_safe_third_country")}}),
-    "application": st.fixed_dictionaries({
-        "status": st.sampled_from(["not_filed", "pending", "granted", "denied"]),
-        "filing_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
-        "grant_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
-        "ead_clock_delay_days": st.integers(0, 400)}),
-    "refugee": st.fixed_dictionaries({"referral": st.sampled_from(["none", "unhcr", "p2_group"])}),
-    "family": st.fixed_dictionaries({"spouse": st.fixed_dictionaries({"married_on": st.dates(min_value=date(1990, 1, 1))}),
-                                     "children": st.lists(st.fixed_dictionaries({
-                                         "name": st.sampled_from(["A", "B"]), "date_of_birth": st.dates(min_value=date(1995, 1, 1),
-                                                                                                      max_value=date(2025, 1, 1)),
-                                         "married": st.booleans()}), max_size=3)}),
-})
+def test_fast_check_takes_lists_of_records_as_the_full_validator_does(kb: asylum_kb.KnowledgeBase) -> None:
+    children = [{"name": "Ana", "date_of_birth": "2006-05-01", "married": False}, None,
+                {"name": "Luis", "married": None}]
+    document = {"family": {"children": children}}
+    kb.catalog.validate({})
+    expected = ({"family.children": [{"name": "Ana", "date_of_birth": date(2006, 5, 1), "married": False}, None,
+                                     {"name": "Luis"}]}, None)
+    assert kb.catalog._fast(document) == expected
+    assert _full(kb, document) == expected
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(document=complete_documents, as_of=st.dates(min_value=date(2019, 1, 1), max_value=date(2027, 1, 1)),
-       drop=st.lists(st.sampled_from(["bars", "claim", "entry", "application", "family"]), max_size=2))
-def test_fast_path_agrees_with_the_explaining_path_on_the_real_rules(
-        kb: asylum_kb.KnowledgeBase, document: dict[str, Any], as_of: date, drop: list[str]) -> None:
-    sparse = {k: v for k, v in document.items() if k not in drop}  # some cases fall back to the three-valued path
-    facts, _ = kb.catalog.validate(sparse)
-    assert kb.values(facts, as_of) == kb.program.traced(facts, as_of)[0]
+def test_fast_check_leaves_a_bad_record_to_the_full_validator(kb: asylum_kb.KnowledgeBase) -> None:
+    kb.catalog.validate({})
+    for child in ({"name": "Ana", "nickname": "A"}, {"date_of_birth": "2006-02-30"}, "Ana", {"married": "no"}):
+        document = {"family": {"children": [child]}}
+        assert kb.catalog._fast(document) is None
+        try:
+            _full(kb, document)
+        except asylum_kb.FactsError as error:
+            assert error.diagnostics[0].code in ("F300", "F301")
+        else:
+            raise AssertionError(f"accepted {child!r}")

@@ -1,18 +1,22 @@
 """Property-based tests: random well-typed expressions never crash, print/parse round-trips, and the
-fast path agrees with the three-valued path whenever it applies."""
+values path agrees with the traced (three-valued) path on every expression, including ones built
+around unknown operands on purpose, and on the real rules with sparse, boundary-date and per-child
+cases; results read from the values path agree with results read from the traces."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import asylum_kb
 from asylum_kb import syntax as s
+from asylum_kb.explain import RuleOutcome
 from asylum_kb.expression import compile_expression
 from asylum_kb.parser import parse
 from asylum_kb.printer import to_text
-from asylum_kb.values import Duration, Undefined
+from asylum_kb.values import Duration
 from conftest import AS_OF, FACT_TYPES, PARAMETERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,11 +102,6 @@ def test_printing_and_reparsing_gives_the_same_tree(expr: s.Expr) -> None:
 def test_well_typed_expressions_never_crash_and_both_paths_agree(expr: s.Expr, case: dict[str, Any]) -> None:
     compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
     three_valued = compiled.evaluate(case, AS_OF)
-    try:
-        fast = compiled.evaluate_fast(case, AS_OF)
-    except (KeyError, Undefined):
-        fast = three_valued  # the engine falls back to the three-valued path here
-    assert fast == three_valued
     assert compiled.value(case, AS_OF) == three_valued
     compiled.trace(case, AS_OF)
 
@@ -119,3 +118,147 @@ def test_known_inputs_never_give_unknown_without_an_unknown_literal_or_undefined
         isinstance(n, (s.Lookup, s.Arith)) for n in s.walk(expr))
     value = compiled.evaluate(complete, AS_OF)
     assert value is not None or has_gap
+
+
+# Unknown operands on purpose (not only by chance): each strict operation gets one, and must be unknown.
+unknown_numbers = st.sampled_from([s.Call("coalesce", (s.Name("n"), s.Name("n"))), s.Literal(None), s.Name("n"),
+                                   s.Call("coalesce", (s.Literal(None), s.Name("n")))])
+unknown_dates = st.sampled_from([s.Call("coalesce", (s.Name("d"), s.Name("d"))), s.Name("d"), s.Literal(None)])
+
+
+def _either_side(op: st.SearchStrategy[str], unknown: st.SearchStrategy[s.Expr], known: st.SearchStrategy[s.Expr],
+                 build: Any) -> st.SearchStrategy[s.Expr]:
+    return st.one_of(st.builds(build, op, unknown, known), st.builds(build, op, known, unknown))
+
+
+strict_on_unknown = st.one_of(
+    _either_side(st.sampled_from(["+", "-", "*", "/"]), unknown_numbers, expressions("number", 2), s.Arith),
+    _either_side(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), unknown_numbers, expressions("number", 2), s.Compare),
+    _either_side(st.sampled_from(["<", ">="]), unknown_dates, expressions("date", 2), s.Compare),
+    _either_side(st.just("-"), unknown_dates, expressions("date", 2), s.Arith),
+    st.builds(lambda x, y: s.Arith("+", x, s.Literal(y)), unknown_dates, durations),
+    st.builds(s.Negate, unknown_numbers),
+    st.builds(lambda x, y: s.Call("days_between", (x, y)), unknown_dates, expressions("date", 2)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strict_on_unknown, facts, st.sampled_from(["top", "sum", "if", "coalesce"]))
+def test_arithmetic_and_comparison_on_unknowns_are_unknown_on_both_paths(
+        expr: s.Expr, case: dict[str, Any], context: str) -> None:
+    case = {k: v for k, v in case.items() if k not in ("n", "d")}
+    compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
+    assert compiled.value(case, AS_OF) is None
+    assert compiled.evaluate(case, AS_OF) is None
+    around = {"number": s.Arith("+", s.Literal(0), expr), "boolean": s.And((s.Literal(True), expr)),
+              "date": s.Arith("+", expr, s.Literal(Duration(days=1)))}.get(compiled.type.kind, expr)
+    wrapped = {  # the unknown travels on through the operations around it
+        "top": expr,
+        "sum": around,
+        "if": s.IfThenElse(s.Name("a"), expr, expr),
+        "coalesce": s.Call("coalesce", (expr, expr)),
+    }[context]
+    compiled = compile_expression(to_text(wrapped), FACT_TYPES, PARAMETERS)
+    assert compiled.value(case, AS_OF) == compiled.evaluate(case, AS_OF)
+    assert compiled.value(case, AS_OF) is None
+
+
+# The real rules: complete, sparse, boundary-date and per-child cases.
+complete_documents = st.fixed_dictionaries({
+    "applicant": st.fixed_dictionaries({
+        "location": st.sampled_from(["inside_us", "at_port_of_entry", "outside_us"]),
+        "last_arrival_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
+        "unaccompanied_child": st.booleans(), "in_removal_proceedings": st.booleans()}),
+    "entry": st.fixed_dictionaries({k: st.booleans() for k in (
+        "southwest_border", "between_ports", "cbp_one_appointment", "used_parole_process", "transited_third_country",
+        "denied_protection_in_transit_country", "exceptionally_compelling_circumstances")}),
+    "claim": st.fixed_dictionaries({
+        "protected_grounds": st.lists(st.sampled_from(["race", "religion", "political_opinion"]), max_size=2),
+        **{k: st.booleans() for k in ("past_persecution", "well_founded_fear", "government_unable_or_unwilling_to_protect",
+                                      "persecution_more_likely_than_not", "torture_more_likely_than_not",
+                                      "torture_by_or_with_acquiescence_of_official")}}),
+    "deadline_exceptions": st.fixed_dictionaries({k: st.booleans() for k in (
+        "changed_circumstances", "extraordinary_circumstances", "filed_within_reasonable_period")}),
+    "bars": st.fixed_dictionaries({"aggravated_felony_sentence_years": st.integers(0, 20), **{k: st.booleans() for k in (
+        "persecutor", "particularly_serious_crime", "aggravated_felony", "serious_nonpolitical_crime", "danger_to_security",
+        "terrorist_activity", "firmly_resettled", "previously_denied_asylum", "removable_to_safe_third_country")}}),
+    "application": st.fixed_dictionaries({
+        "status": st.sampled_from(["not_filed", "pending", "granted", "denied"]),
+        "filing_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
+        "grant_date": st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 6, 1)),
+        "ead_clock_delay_days": st.integers(0, 400)}),
+    "refugee": st.fixed_dictionaries({"referral": st.sampled_from(["none", "unhcr", "p2_group"])}),
+    "family": st.fixed_dictionaries({"spouse": st.fixed_dictionaries({"married_on": st.dates(min_value=date(1990, 1, 1))}),
+                                     "children": st.lists(st.fixed_dictionaries({
+                                         "name": st.sampled_from(["A", "B"]), "date_of_birth": st.dates(min_value=date(1995, 1, 1),
+                                                                                                      max_value=date(2025, 1, 1)),
+                                         "married": st.booleans()}), max_size=3)}),
+})
+
+
+def _boundary_dates(kb: asylum_kb.KnowledgeBase) -> list[date]:
+    """Every date where something changes (eras, rules in force, parameter values), with the days either side."""
+    days = {era.start for era in kb.eras} | {era.end for era in kb.eras if era.end}
+    days |= {d for rule in kb.rules.values() for d in (rule.effective_from, rule.effective_to) if d}
+    days |= {value.start for parameter in kb.parameters.values() for value in parameter.values}
+    return sorted({day + timedelta(days=k) for day in days for k in (-1, 0, 1)})
+
+
+def _case(kb: asylum_kb.KnowledgeBase, data: st.DataObject) -> tuple[dict[str, Any], date]:
+    boundaries = st.sampled_from(_boundary_dates(kb))
+    as_of = data.draw(st.one_of(boundaries, st.dates(min_value=date(2019, 1, 1), max_value=date(2027, 1, 1))), "as_of")
+    document = data.draw(complete_documents, "complete")
+    application = document["application"]
+    if data.draw(st.booleans(), "dates at boundaries"):
+        for section, key in (("applicant", "last_arrival_date"), ("application", "filing_date"),
+                             ("application", "grant_date")):
+            document[section][key] = data.draw(boundaries, key)
+        # filed exactly around the one-year deadline
+        arrival = document["applicant"]["last_arrival_date"]
+        offset = data.draw(st.integers(-2, 2), "filing offset")
+        application["filing_date"] = arrival.replace(year=arrival.year + 1) + timedelta(days=offset) \
+            if not (arrival.month == 2 and arrival.day == 29) else arrival + timedelta(days=365 + offset)
+    children = data.draw(st.lists(st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+        "name": st.sampled_from(["Ana", "Luis", "Mia"]),
+        "age_offset_days": st.integers(-2, 2),  # born about 21 years before the filing date
+        "married": st.booleans()})), max_size=4), "children")
+    for child in children:
+        if child and "age_offset_days" in child:
+            filing = application["filing_date"]
+            born = filing.replace(year=filing.year - 21) if not (filing.month == 2 and filing.day == 29) else filing - timedelta(days=7670)
+            child["date_of_birth"] = born + timedelta(days=child.pop("age_offset_days"))
+    document["family"]["children"] = children
+    leaves = sorted(f"{section}.{key}" for section, facts in document.items() for key in facts)
+    for leaf in data.draw(st.sets(st.sampled_from(leaves)), "unknown facts"):
+        section, key = leaf.split(".", 1)
+        document[section].pop(key)
+    return document, as_of
+
+
+def _shape(outcome: RuleOutcome) -> tuple[Any, ...]:
+    items = [(label, item.status, item.value, item.facts_needed) for label, item in outcome.items]
+    return outcome.status, outcome.value, outcome.defeated_by, outcome.facts_needed, items
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
+        kb: asylum_kb.KnowledgeBase, data: st.DataObject) -> None:
+    document, as_of = _case(kb, data)
+    facts, _ = kb.catalog.validate(document)
+    values, traces = kb.program.traced(facts, as_of)
+    assert kb.values(facts, as_of) == values
+    for rule_id, tracer in kb.program.tracers.items():  # one rule traced alone = its part of the whole trace
+        assert tracer(facts, as_of, values) == traces[rule_id], rule_id
+    result = kb.evaluate(document, as_of=as_of)
+    for rule in kb.rules.values():  # outcomes read from values and conditions = outcomes read from traces
+        quick = result.explainer._untraced(rule)
+        traced = result.explainer._build(rule)
+        assert quick is None or _shape(quick) == _shape(traced), rule.id
+        assert kb.evaluate(document, as_of=as_of).explainer.status(rule.id) == traced.status, rule.id
+    full = kb.evaluate(document, as_of=as_of).to_dict()
+    brief = kb.evaluate(document, as_of=as_of).to_dict(values_only=True)
+    assert brief["determinations"] == {rule_id: {key: d[key] for key in ("value", "status", "facts_needed")}
+                                       for rule_id, d in full["determinations"].items()}
+    assert brief["facts_needed"] == full["facts_needed"]
+    assert {k: brief[k] for k in ("as_of", "kb_version", "eras")} == {k: full[k] for k in ("as_of", "kb_version", "eras")}

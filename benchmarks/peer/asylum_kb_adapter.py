@@ -29,7 +29,7 @@ def _check_constants(kb: asylum_kb.KnowledgeBase, ruleset: dict) -> None:
 class Adapter(Base):
     name = "asylum-kb (values, validated facts)"
     package = "asylum-kb"
-    notes = "facts validated and dates parsed in the timed call; compiled fast path"
+    notes = "facts validated and dates parsed in the timed call; compiled values path (three-valued, no trace)"
 
     def compile(self, ruleset: dict) -> None:
         self.kb = asylum_kb.load(RULES)
