@@ -83,7 +83,10 @@ def shipped_rules_copy(tmp_path: Path) -> Path:
 FUTURE_FEE = """\
       - from: 2026-01-01
         value: 100
-        citations: ["90 FR 52693 (Nov 21 2025), FY2026 inflation notice"]
+        citations:
+          - "90 FR 52693 (Nov 21 2025), FY2026 inflation notice"
+          - "P.L. 119-21 §100002(c): the yearly inflation adjustment is rounded to the next lowest multiple of $10"
+        notes: The inflation adjustment is rounded down to a multiple of $10, which for FY2026 leaves the fee at $100.
 """
 
 
