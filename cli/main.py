@@ -404,7 +404,7 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
                    exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
     """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
     from asylum_kb import FactsError, report
-    from asylum_kb.factsio import located, read_document
+    from asylum_kb.factsio import fact_locator, located, read_document
 
     if (facts is None) == (pack_dir is None):
         raise click.UsageError("give either FACTS or --pack FOLDER")
@@ -436,7 +436,7 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         except FactsError as error:
             raise located(error, document) from None
         stem = "stdin" if facts == "-" else Path(str(facts)).stem
-        page = report.render_case(kb, result, stem, fmt, exercise, template_dir)
+        page = report.render_case(kb, result, stem, fmt, exercise, template_dir, fact_locator(document))
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     if output:
