@@ -291,3 +291,16 @@ def test_reports_show_warnings_first_escaped_and_placed_in_the_facts_file(tmp_pa
 def test_a_report_without_contradictions_has_no_warning_section() -> None:
     page = report(str(EXAMPLES / "affirmative-grant.yaml"), "--format", "html")
     assert 'id="warnings"' not in page and "Check these facts first" not in page
+
+
+def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -> None:
+    from datetime import date
+
+    import asylum_kb
+    from asylum_kb import report as reports
+
+    kb = asylum_kb.load()
+    children = [None, {}, {"married": False}, {"name": "Ana"}]
+    result = kb.evaluate({"family": {"children": children}}, as_of=date(2025, 9, 15))
+    page = reports.render_case(kb, result, "case", "md")
+    assert "unknown; unknown; married: no; name: Ana" in page
