@@ -142,7 +142,7 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
                         jobs or os.cpu_count() or 1)
             return
         from asylum_kb import FactsError
-        from asylum_kb.factsio import located, read_document
+        from asylum_kb.factsio import fact_locator, located, read_document
 
         text, name = _read_facts(facts)
         document = read_document(text, name)
@@ -150,7 +150,7 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
             result = kb.evaluate(document.data, as_of=as_of, source=name)
         except FactsError as error:
             raise located(error, document) from None
-        click.echo(_format(result, fmt or "text", selection), nl=False)
+        click.echo(_format(result, fmt or "text", selection, fact_locator(document)), nl=False)
     except click.ClickException:
         raise
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
@@ -203,7 +203,7 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
         sys.exit(1 if internal else FactsError.exit_code)
 
 
-def _format(result: Any, fmt: str, selection: dict[str, Any]) -> str:
+def _format(result: Any, fmt: str, selection: dict[str, Any], locate: Any = None) -> str:
     if fmt == "json":
         return json.dumps(result.to_dict(**selection), indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
@@ -212,7 +212,7 @@ def _format(result: Any, fmt: str, selection: dict[str, Any]) -> str:
         return str(yaml.safe_dump(result.to_dict(**selection), sort_keys=False, allow_unicode=True))
     from asylum_kb.render_text import render
 
-    return render(result, explain=selection["explain"], only=selection["only"])
+    return render(result, explain=selection["explain"], only=selection["only"], locate=locate)
 
 
 def _load(rules_dir: str | None) -> Any:
@@ -404,7 +404,7 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
                    exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
     """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
     from asylum_kb import FactsError, report
-    from asylum_kb.factsio import located, read_document
+    from asylum_kb.factsio import fact_locator, located, read_document
 
     if (facts is None) == (pack_dir is None):
         raise click.UsageError("give either FACTS or --pack FOLDER")
@@ -436,7 +436,7 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         except FactsError as error:
             raise located(error, document) from None
         stem = "stdin" if facts == "-" else Path(str(facts)).stem
-        page = report.render_case(kb, result, stem, fmt, exercise, template_dir)
+        page = report.render_case(kb, result, stem, fmt, exercise, template_dir, fact_locator(document))
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     if output:

@@ -156,7 +156,7 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
         from .render_text import render
 
         heading = f"case {result.id} ({case.label})" if result.id is not None else case.label
-        return f"── {heading} ──\n{render(result, explain=options.explain, only=options.only)}\n"
+        return f"── {heading} ──\n{render(result, explain=options.explain, only=options.only, locate=factsio.fact_locator(document))}\n"
     import json
 
     data = result.to_dict(explain=options.explain, only=options.only, values_only=options.values_only and not options.explain)

@@ -61,6 +61,11 @@ def located(error: FactsError, document: FactDocument) -> FactsError:
     return FactsError(placed)
 
 
+def fact_locator(document: FactDocument) -> Callable[[str], Position | None]:
+    """Where a fact (by its path, ``applicant.date_of_birth``) sits in the document's text, for located warnings."""
+    return lambda path: document.locate(field_keys(document.data, path))
+
+
 def field_keys(data: Any, path: str) -> Keys:
     """The keys of a field path such as ``family.children[0].born``, matched against the document's own keys.
 

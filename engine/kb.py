@@ -21,6 +21,7 @@ from .consistency import FactWarning
 from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
+from .outcome import deciding
 from .shapes import Shapes
 from .values import iso, iso_date
 
@@ -185,7 +186,23 @@ class Result:
         rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(summary(r))]
         if rulings:
             out["rulings"] = rulings
+        decided_by = self.decided_by(rule_id)
+        if decided_by:
+            out["decided_by"] = decided_by
         return out
+
+    def decided_by(self, rule_id: str) -> list[dict[str, Any]]:
+        """Who decides a determination in this case, from its rule's ``decided_by`` ([] when it names no one).
+
+        ``settled`` is false while a determination an entry depends on (``asylum.procedure``, say) is still
+        open: every authority that could still decide is listed then.
+        """
+        inputs = self.kb.shapes.decider_inputs.get(rule_id)
+        if inputs is None:
+            return []
+        values = {target: _reported(self.explainer.summary(target)) for target in inputs}
+        authorities, settled = deciding(self.kb.rules[rule_id], values)
+        return [{"authority": authority.authority, "settled": settled} for authority in authorities]
 
     def rulings(self) -> list[dict[str, Any]]:
         """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
@@ -286,7 +303,11 @@ class Result:
 
     def _values_only(self, rule_id: str) -> dict[str, Any]:
         outcome = self.explainer.summary(rule_id)
-        return {"value": iso(_reported(outcome)), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+        out = {"value": iso(_reported(outcome)), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+        decided_by = self.decided_by(rule_id)
+        if decided_by:
+            out["decided_by"] = decided_by
+        return out
 
     def _requested(self, only: Iterable[str] | None) -> list[str]:
         """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""

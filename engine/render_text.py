@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from .diagnostics import Position
 from .kb import Result
+
+Locator = Callable[[str], Position | None]
 
 _STATUS_WORDS = {
     "fired": "applies",
@@ -29,7 +33,9 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def render(result: Result, explain: bool = False, only: list[str] | tuple[str, ...] | None = None) -> str:
+def render(result: Result, explain: bool = False, only: list[str] | tuple[str, ...] | None = None,
+           locate: Locator | None = None) -> str:
+    """The result for the terminal; ``locate`` (a fact path to its place in the facts file) places warnings there."""
     data = result.to_dict(explain=explain, only=only)
     lines = [
         f"asylum-kb {data['kb']['id']} {data['kb_version']} · as of {data['as_of']} · eras: {', '.join(data['eras']) or '—'}",
@@ -42,12 +48,12 @@ def render(result: Result, explain: bool = False, only: list[str] | tuple[str, .
         if determination["value"] is None:
             shown = determination["status"].replace("_", " ")  # undetermined, not applicable, not in force
         lines.append(f"  {rule_id:<{width}}  {shown}{flag}")
+        if determination.get("decided_by"):
+            lines.append(f"  {'':<{width}}    {_deciders(determination['decided_by'])}")
     if data.get("rulings"):
         lines += ["", "Court rulings (decided by the as-of date):", *_rulings_summary(data["rulings"])]
     for warning in data.get("warnings", []):
-        where = ", ".join(f"{name} = {_value(value)}" for name, value in warning["facts"].items())
-        lines += ["", f"{result.source}: warning {warning['code']} [{warning['rule']}]: {warning['message']}",
-                  f"  facts: {where}"]
+        lines += ["", *_warning(warning, result.source, locate)]
     if data["facts_needed"]:
         lines += ["", "Facts still needed (most decisive first):"]
         lines += [f"  - {fact}" for fact in data["facts_needed"]]
@@ -57,6 +63,27 @@ def render(result: Result, explain: bool = False, only: list[str] | tuple[str, .
             lines += _tree(tree, "  ")
     lines += ["", data["disclaimer"]]
     return "\n".join(lines) + "\n"
+
+
+def _warning(warning: dict[str, Any], source: str, locate: Locator | None) -> list[str]:
+    """'file:line:column: warning W100 [rule]: message' at the first fact it names, then each fact where it is."""
+    places = {name: locate(name) if locate else None for name in warning["facts"]}
+    first = next((position for position in places.values() if position is not None), None)
+    head = f"{source}:{first.line}:{first.column}" if first else source
+    lines = [f"{head}: warning {warning['code']} [{warning['rule']}]: {warning['message']}", "  facts:"]
+    for name, value in warning["facts"].items():
+        position = places[name]
+        where = f"  ({source}:{position.line}:{position.column})" if position else ""
+        lines.append(f"    {name} = {_value(value)}{where}")
+    return lines
+
+
+def _deciders(entries: list[dict[str, Any]]) -> str:
+    """'decided by: X', or the authorities that could still decide while that depends on an open answer."""
+    names = [entry["authority"] for entry in entries]
+    if all(entry["settled"] for entry in entries):
+        return "decided by: " + "; ".join(names)
+    return "decided by (depends on answers still open): " + "; or ".join(names)
 
 
 def _tree(node: dict[str, Any], indent: str) -> list[str]:

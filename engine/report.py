@@ -19,7 +19,7 @@ from .kb import KnowledgeBase, Result
 from .markdown_text import escape_markdown
 from .model import Rule
 from .outcome import deciding, main_reason
-from .render_text import ruling_line
+from .render_text import Locator, ruling_line
 from .values import iso
 
 FORMATS = ("md", "html")
@@ -66,8 +66,8 @@ class _Sources:
         return [self.numbers.setdefault(text, len(self.numbers) + 1) for text in texts]
 
 
-def build(kb: KnowledgeBase, result: Result, name: str) -> dict[str, Any]:
-    """Everything a case report shows, as plain data for the templates."""
+def build(kb: KnowledgeBase, result: Result, name: str, locate: Locator | None = None) -> dict[str, Any]:
+    """Everything a case report shows, as plain data for the templates; ``locate`` places warnings in the facts file."""
     sources = _Sources({})
     data = result.to_dict(explain=True)
     found = counterfactual.find(kb, result)
@@ -97,7 +97,19 @@ def build(kb: KnowledgeBase, result: Result, name: str) -> dict[str, Any]:
         "unverified": [(rid, kb.rules[rid].title, kb.rules[rid].notes) for rid in unverified],
         "sources": sorted(sources.numbers.items(), key=lambda item: item[1]),
         "rulings": [_ruling(r, kb) for r in data.get("rulings", [])],
+        "warnings": [_warning(w, result.source, locate) for w in data.get("warnings", [])],
     }
+
+
+def _warning(warning: dict[str, Any], source: str, locate: Locator | None) -> dict[str, Any]:
+    """A check that holds, for readers: what contradicts what, and the facts to look at (before any answer)."""
+    facts = []
+    for name, value in warning["facts"].items():
+        position = locate(name) if locate else None
+        facts.append({"name": name, "value": plain(value),
+                      "at": f"{source}:{position.line}:{position.column}" if position else ""})
+    return {"code": warning["code"], "rule": warning["rule"], "message": warning["message"],
+            "hint": " ".join(warning["hint"].split()), "facts": facts}
 
 
 def _ruling(ruling: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
@@ -228,9 +240,9 @@ def page_name(case_id: object, line: int, taken: set[str]) -> str:
 
 
 def render_case(kb: KnowledgeBase, result: Result, name: str, fmt: str, exercise: bool = False,
-                templates: Path | None = None) -> str:
+                templates: Path | None = None, locate: Locator | None = None) -> str:
     return str(_environment(fmt, templates).get_template(f"case.{fmt}.j2").render(
-        report=build(kb, result, name), exercise=exercise, fmt=fmt))
+        report=build(kb, result, name, locate), exercise=exercise, fmt=fmt))
 
 
 def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], output: Path, formats: tuple[str, ...],

@@ -47,6 +47,9 @@ class Shapes:
         self.rules = rules
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
         self.check_ids = tuple(rule.id for rule in rules.values() if rule.check)
+        # Who decides: for each determination with ``decided_by``, the determinations its ``where`` entries read.
+        self.decider_inputs = {rule.id: tuple(dict.fromkeys(target for entry in rule.decided_by for target, _ in entry.where))
+                               for rule in rules.values() if rule.decided_by}
         self.plans = {rule.id: _plan(rule) for rule in rules.values()}
         self._proofs: dict[str, tuple[str, ...]] = {}
         self._unverified: dict[str, tuple[str, ...]] = {}

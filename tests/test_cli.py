@@ -197,7 +197,9 @@ def test_eval_values_only_and_only_select_what_is_computed(tmp_path: Path) -> No
                        "--only", "fees.ead_initial")
     assert code == 0
     data = json.loads(out)
-    assert data["determinations"] == {"asylum.eligibility": {"value": "eligible", "status": "determined", "facts_needed": []},
+    office = "the USCIS asylum office (an asylum officer decides an affirmative application)"
+    assert data["determinations"] == {"asylum.eligibility": {"value": "eligible", "status": "determined", "facts_needed": [],
+                                                             "decided_by": [{"authority": office, "settled": True}]},
                                       "fees.ead_initial": {"value": 550, "status": "determined", "facts_needed": []}}
     batch = tmp_path / "cases.jsonl"
     batch.write_text(json.dumps({"applicant": {"location": "outside_us"}}) + "\n")

@@ -92,3 +92,29 @@ def test_counterfactuals_never_move_a_filed_application_past_the_as_of_date(kb: 
     moved = [c for c in found if c.fact == "application.filing_date"]
     assert moved == [] or all(c.becomes <= result.as_of for c in moved)
     assert all(c.value_becomes != "not_yet_due" for c in found)
+
+
+def test_the_cli_text_output_places_each_warning_at_its_facts_in_the_file(tmp_path: Path) -> None:
+    from asylum_kb.cli.main import main
+    from click.testing import CliRunner
+
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2026-03-15\napplicant:\n  unaccompanied_child: true\n  date_of_birth: 1990-01-01\n"
+                    "application:\n  filing_date: 2026-03-01\n")
+    out = CliRunner().invoke(main, ["eval", str(case)]).output
+    assert f"{case}:3:24: warning W100 [check.unaccompanied_child_age]" in out
+    assert f"applicant.date_of_birth = 1990-01-01  ({case}:4:18)" in out
+    assert f"application.filing_date = 2026-03-01  ({case}:6:16)" in out
+
+
+def test_a_json_lines_batch_in_text_places_warnings_on_the_case_line(tmp_path: Path) -> None:
+    from asylum_kb.cli.main import main
+    from click.testing import CliRunner
+
+    batch = tmp_path / "cases.jsonl"
+    case = {"as_of": "2026-03-15", "applicant": {"unaccompanied_child": True, "date_of_birth": "1990-01-01"},
+            "application": {"filing_date": "2026-03-01"}}
+    batch.write_text(json.dumps({"applicant": {"location": "outside_us"}}) + "\n" + json.dumps(case) + "\n")
+    out = CliRunner().invoke(main, ["eval", str(batch), "--format", "text", "--jobs", "1"]).output
+    column = json.dumps(case).index('"1990-01-01"') + 1
+    assert f"applicant.date_of_birth = 1990-01-01  ({batch}:2:{column})" in out

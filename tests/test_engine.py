@@ -192,7 +192,8 @@ def test_a_result_costs_what_is_asked_for(kb: asylum_kb.KnowledgeBase) -> None:
     assert only["rules_not_fired"] and set(only["rules_fired"]) <= set(default["rules_fired"])
     assert only["determinations"]["asylum.eligibility"] == default["determinations"]["asylum.eligibility"]
     values = result.to_dict(values_only=True)
-    assert values["determinations"]["asylum.eligibility"] == {"value": "eligible", "status": "determined", "facts_needed": []}
+    assert values["determinations"]["asylum.eligibility"] == {"value": "eligible", "status": "determined", "facts_needed": [],
+                                                              "decided_by": default["determinations"]["asylum.eligibility"]["decided_by"]}
     assert set(values) - {"rulings", "warnings"} == {"as_of", "kb_version", "kb", "eras", "determinations", "facts_needed"}
 
 

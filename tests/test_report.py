@@ -250,6 +250,49 @@ def test_while_the_procedure_is_unknown_both_authorities_are_named() -> None:
     assert "USCIS asylum office (an asylum officer" not in defensive.split("## Why")[0]
 
 
+HOSTILE_CHECK = """\
+ruleset:
+  id: mini.checks
+  title: Checks
+  version: 1.0.0
+rules:
+  - id: mini.check.arrival_after_filing
+    title: "Arrived <b>after</b> filing [x](javascript:alert(1))"
+    kind: check
+    plain: "person.arrived is after person.filed <script>alert(1)</script>"
+    when: person.arrived > person.filed
+    citations: ["Statute 6"]
+"""
+
+
+def warned_case(tmp_path: Path) -> tuple[Path, Path]:
+    from kbfiles import write_kb
+
+    rules = write_kb(tmp_path, **{"checks.yaml": HOSTILE_CHECK})
+    case = tmp_path / "case.yaml"
+    case.write_text("as_of: 2026-06-01\nperson:\n  location: inside\n  arrived: 2025-03-01\n  filed: 2025-01-01\n")
+    return rules, case
+
+
+def test_reports_show_warnings_first_escaped_and_placed_in_the_facts_file(tmp_path: Path) -> None:
+    rules, case = warned_case(tmp_path)
+    page = report(str(case), "--format", "html", "--rules", str(rules))
+    assert page.index('id="warnings"') < page.index('id="answers"')
+    assert "Arrived &lt;b&gt;after&lt;/b&gt; filing" in page and "<b>after" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert f"({case}:4:12)" in page and f"({case}:5:10)" in page
+    markdown = report(str(case), "--format", "md", "--rules", str(rules))
+    assert markdown.index("## Check these facts first") < markdown.index("## Outcome")
+    html = rendered_markdown(markdown)
+    assert "<b>after" not in html and 'href="javascript' not in html and "<script>alert" not in html
+    assert "Arrived &lt;b&gt;after&lt;/b&gt; filing" in html and f"{case}:4:12" in html
+
+
+def test_a_report_without_contradictions_has_no_warning_section() -> None:
+    page = report(str(EXAMPLES / "affirmative-grant.yaml"), "--format", "html")
+    assert 'id="warnings"' not in page and "Check these facts first" not in page
+
+
 def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -> None:
     from datetime import date
 
