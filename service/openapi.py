@@ -83,7 +83,7 @@ def _result_schema(determinations: list[str]) -> dict[str, Any]:
                                     "facts_needed": {"type": "array", "items": {"type": "string"}}}}
     return {"type": "object",
             "required": ["as_of", "kb_version", "kb", "eras", "determinations", "facts_needed", "rules_fired",
-                         "rules_not_fired", "disclaimer"],
+                         "disclaimer"],  # rules_not_fired and explanations come with explain=true
             "properties": {"as_of": {"type": "string", "format": "date"}, "kb_version": {"type": "string"},
                            "eras": {"type": "array", "items": {"type": "string"}},
                            "determinations": {"type": "object", "required": determinations,

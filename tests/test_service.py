@@ -48,6 +48,16 @@ def test_evaluate_answers_like_eval_format_json(client: TestClient) -> None:
     assert "explanations" not in response.json()
 
 
+def test_evaluate_answers_match_the_result_schema_of_openapi(client: TestClient) -> None:
+    import jsonschema
+
+    document = client.get("/openapi.json").json()
+    schema = {**document["components"]["schemas"]["Result"], "components": document["components"]}
+    for query in ("", "?explain=true"):
+        jsonschema.validate(client.post(f"/v1/evaluate{query}", json={}).json(), schema)
+        jsonschema.validate(client.post(f"/v1/evaluate{query}", content=EXAMPLE).json(), schema)
+
+
 def test_evaluate_with_explain_and_as_of(client: TestClient) -> None:
     response = client.post("/v1/evaluate?explain=true&as_of=2024-01-02", content=EXAMPLE)
     assert response.status_code == 200
