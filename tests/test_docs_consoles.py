@@ -84,3 +84,13 @@ def test_the_console_example_is_what_the_command_prints(doc: str, command: str, 
 ])
 def test_the_matcher_reads_elisions_and_nothing_more(shown: list[str], printed: list[str], expected: bool) -> None:
     assert matches(shown, printed) is expected
+
+
+def test_the_fact_document_example_of_the_engine_page_is_accepted(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    example = page.split("### A fact document", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    case = tmp_path / "case.yaml"
+    case.write_text(example, encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(case), "--format", "json", "--only", "family.derivative_spouse"])
+    assert result.exit_code == 0, result.stderr
+    assert '"id": "A-102"' in result.stdout and '"value": "not_applicable"' in result.stdout
