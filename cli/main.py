@@ -513,5 +513,11 @@ def facts_command(rules_dir: str | None, debug: bool) -> None:
         click.echo(f"{name}: {kind}\n    {spec.question}{source}")
 
 
+# The service's commands (asylum_kb/service): their modules import the web framework only when run.
+from asylum_kb.service.commands import interview_command, serve_command
+
+main.add_command(serve_command)
+main.add_command(interview_command)
+
 if __name__ == "__main__":
     main()

@@ -8,6 +8,9 @@
     L006 warning  a parameter value dated before the era that introduces the parameter
     L007 warning  a rule or parameter value marked confidence: unverified
     L008 warning  two rules of a ruleset, in force at the same time, with the same condition and conclusion
+    L020 warning  a catalog text (question, help, choice) with no translation in a facts.<lang>.po file
+    L021 warning  a translation made from an older English text (or marked fuzzy): stale
+    L022 warning  a translation of something the catalog no longer has
 """
 
 from __future__ import annotations
@@ -32,8 +35,17 @@ MAX_COMBINATIONS = 4096
 def lint(kb: KnowledgeBase) -> list[Diagnostic]:
     """Every finding, sorted by file and position."""
     findings = [*_unused_facts(kb), *_unused_rules(kb), *_never_true(kb), *_outside_eras(kb),
-                *_unused_parameters(kb), *_before_introducing_era(kb), *_unverified(kb), *_duplicates(kb)]
+                *_unused_parameters(kb), *_before_introducing_era(kb), *_unverified(kb), *_duplicates(kb),
+                *_translations(kb)]
     return sorted(findings, key=lambda d: (d.file or "", d.position.line if d.position else 0, d.code))
+
+
+def _translations(kb: KnowledgeBase) -> Iterator[Diagnostic]:
+    from . import translations
+
+    for language, translation in translations.load(kb.directory).items():
+        yield from translations.problems(translation, translations.catalog_texts(kb.catalog, language),
+                                         kb.catalog.file, kb.catalog.positions)
 
 
 def _at(rule: Rule, code: str, severity: str, message: str, hint: str) -> Diagnostic:

@@ -150,8 +150,10 @@ def _facts(kb: KnowledgeBase, result: Result) -> list[dict[str, Any]]:
     out = []
     for fact, spec in kb.catalog.facts.items():
         value = result.facts.get(fact)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            shown = "; ".join(", ".join(f"{k}: {plain(iso(v))}" for k, v in item.items()) for item in value)
+        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            # A list of records may hold unknown (null) or empty items: each is shown, as unknown.
+            shown = "; ".join(", ".join(f"{k}: {plain(iso(v))}" for k, v in (item or {}).items()) or "unknown"
+                              for item in value)
         else:
             shown = plain(iso(value)) if fact in result.facts else "unknown"
         out.append({"name": fact, "question": spec.question, "value": shown, "known": fact in result.facts})

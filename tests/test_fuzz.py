@@ -25,7 +25,7 @@ from asylum_kb.printer import to_text
 from asylum_kb.render_text import render
 from asylum_kb.yamlsource import load as load_yaml
 from conftest import FACT_TYPES, PARAMETERS
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from kbfiles import ERAS, FACTS, MANIFEST, RULES, write_kb
 from kbfiles import PARAMETERS as PARAMETER_FILE
@@ -190,9 +190,6 @@ def expression_texts(draw: st.DrawFn) -> str:
 @given(expression_texts(), expression_facts(), st.dates())
 def test_expressions_compile_or_are_refused_and_compiled_ones_evaluate(text: str, facts: dict[str, Any],
                                                                        as_of: date) -> None:
-    # Issue 9: coalesce() on the fast path gives True or crashes for unknown arguments ('0 + coalesce(n, n)'
-    # with n missing raises TypeError); its fix belongs to the fast-path work. Drop this line once it is merged.
-    assume("coalesce" not in text)
     try:
         compiled = compile_expression(text, FACT_TYPES, PARAMETERS)
     except AsylumKbError as error:

@@ -294,7 +294,8 @@ def table() -> str:
         with tempfile.TemporaryDirectory() as scratch:
             outcome = run(row.setup(Path(scratch)), Path(scratch), row.stdin, row.own_cache)
             text = (outcome.stderr or outcome.stdout).strip()
-            head = text.splitlines()[0] if text else ""
+            lines_out = text.splitlines() or [""]
+            head = next((line for line in lines_out if line.startswith("Error:")), lines_out[0])  # click's usage errors
             if outcome.code == 0:
                 head = "answer: " + row.expect + (" / " + ", ".join(row.also) if row.also else "")
             head = head.replace(scratch + "/", "").replace(str(ROOT) + "/", "").replace("|", "\\|")[:110]

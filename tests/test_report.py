@@ -248,3 +248,16 @@ def test_while_the_procedure_is_unknown_both_authorities_are_named() -> None:
     defensive = report(str(EXAMPLES / "defensive-court-case.yaml"), "--format", "md")
     assert "Decided by an immigration judge (immigration court, in removal proceedings)" in defensive
     assert "USCIS asylum office (an asylum officer" not in defensive.split("## Why")[0]
+
+
+def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -> None:
+    from datetime import date
+
+    import asylum_kb
+    from asylum_kb import report as reports
+
+    kb = asylum_kb.load()
+    children = [None, {}, {"married": False}, {"name": "Ana"}]
+    result = kb.evaluate({"family": {"children": children}}, as_of=date(2025, 9, 15))
+    page = reports.render_case(kb, result, "case", "md")
+    assert "unknown; unknown; married: no; name: Ana" in page
