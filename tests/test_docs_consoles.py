@@ -63,7 +63,8 @@ def test_the_console_example_is_what_the_command_prints(doc: str, command: str, 
     proposal = tmp_path / "proposal" / "rules"
     shutil.copytree(work / "rules", proposal)
     fees = proposal / "parameters" / "fees.yaml"
-    last_i589_value = '        citations: ["90 FR 52693 (Nov 21 2025), FY2026 inflation notice"]\n'
+    last_i589_value = ("        notes: The inflation adjustment is rounded down to a multiple of $10, which for FY2026 leaves"
+                       " the fee at $100.\n")
     text = fees.read_text(encoding="utf-8")
     assert text.count(last_i589_value) == 1
     fees.write_text(text.replace(last_i589_value, last_i589_value + (
