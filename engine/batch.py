@@ -84,7 +84,8 @@ def read_jsonl(path: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
                                                               position=Position(line_no, 1)), bytes_read=read)
                 continue
             try:
-                text = raw.decode("utf-8").rstrip("\r\n")
+                # a byte-order mark may open the file (editors on Windows write one); it is not part of the case
+                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 yield Case(name, line_no, problem=Diagnostic("F304", f"line is not UTF-8 text: {exc.reason}", file=name,
                                                               position=Position(line_no, exc.start + 1)),

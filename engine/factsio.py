@@ -54,8 +54,8 @@ def located(error: FactsError, document: FactDocument) -> FactsError:
     placed = []
     for problem in error.diagnostics:
         position = problem.position
-        if position is None and problem.path is not None:
-            position = document.locate(field_keys(document.data, problem.path))
+        if position is None:  # a problem with no field path is about the whole document: its start
+            position = document.locate(field_keys(document.data, problem.path) if problem.path else ())
         placed.append(Diagnostic(problem.code, problem.message, problem.severity, document.name, position,
                                  problem.rule_id, problem.hint, problem.path))
     return FactsError(placed)

@@ -95,7 +95,7 @@ def facts_document(data: Any) -> dict[str, Any]:
 
 
 def boolean_parameter(value: str | None, name: str) -> bool:
-    if value in (None, "", "false", "0"):
+    if value in (None, "false", "0"):  # absent is false; an empty value is neither, as the schema says
         return False
     if value in ("true", "1"):
         return True

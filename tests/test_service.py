@@ -97,7 +97,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(client: Test
     assert response.status_code == 413 and codes(response) == ["F303"]
 
 
-@pytest.mark.parametrize("query", ["as_of=2025-13-01", "as_of=yesterday", "explain=maybe"])
+@pytest.mark.parametrize("query", ["as_of=2025-13-01", "as_of=yesterday", "explain=maybe", "explain="])
 def test_bad_query_parameters_are_400_not_a_framework_dump(client: TestClient, query: str) -> None:
     response = client.post(f"/v1/evaluate?{query}", json={})
     assert response.status_code == 400 and codes(response) == ["S400"]
