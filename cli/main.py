@@ -52,6 +52,9 @@ class _Cli(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _closed_pipe()
+        except KeyboardInterrupt:  # Ctrl-C: a stop the user asked for, not an internal error (exit 1)
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

@@ -219,7 +219,11 @@ _worker: tuple[KnowledgeBase, Options] | None = None
 
 def _start_worker(compiled: bytes, options: Options) -> None:
     """Each worker process unpickles the compiled knowledge base once (made by this process, so trusted)."""
+    import signal
+
     global _worker
+    # Ctrl-C reaches the whole process group: the parent stops the batch, so a worker need not say anything.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = (pickle.loads(compiled), options)  # pickled by our own parent process
 
 

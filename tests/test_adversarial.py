@@ -546,11 +546,9 @@ CASES += [
          bug="SIGTERM mid-batch prints a Python traceback from each pool worker (Process ForkPoolWorker-N: ...)"),
     Case("signal: SIGTERM mid-batch --jobs 1", command(), 143, absent=("Traceback",),
          runner=lambda w: interrupted(w, signal.SIGTERM, "--jobs", "1")),
-    Case("signal: SIGINT mid-batch", command(), 130, absent=("Traceback",), runner=lambda w: interrupted(w, signal.SIGINT),
-         bug="Ctrl-C exits 1 ('Aborted!'), the documented code for an internal error; 130 (128+SIGINT) is due"),
+    Case("signal: SIGINT mid-batch", command(), 130, absent=("Traceback",), runner=lambda w: interrupted(w, signal.SIGINT)),
     Case("signal: SIGINT mid-batch --jobs 1", command(), 130, absent=("Traceback",),
-         runner=lambda w: interrupted(w, signal.SIGINT, "--jobs", "1"),
-         bug="Ctrl-C exits 1 ('Aborted!'), the documented code for an internal error; 130 (128+SIGINT) is due"),
+         runner=lambda w: interrupted(w, signal.SIGINT, "--jobs", "1")),
 ]
 
 
