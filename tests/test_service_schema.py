@@ -49,7 +49,9 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         run = subprocess.run(
             [str(runner), "run", f"http://127.0.0.1:{port}/openapi.json", "--checks", "all",
              "--exclude-checks", "positive_data_acceptance", "--max-time", max_time, *seeded,
-             "--workers", "2", "--request-timeout", "20", "--no-color"],
+             # One worker: schemathesis' threads tripped CPython 3.11's "AST constructor recursion depth
+             # mismatch" inside schemathesis itself (a runtime error of the tool, every response passing).
+             "--workers", "1", "--request-timeout", "20", "--no-color"],
             check=False, capture_output=True, text=True, timeout=float(max_time) + 120, cwd=tmp_path)
     finally:
         server.should_exit = True
