@@ -60,7 +60,7 @@ def document(loaded: Loaded, with_token: bool) -> dict[str, Any]:
                                              "answers": {"type": "array"}}},
             "DiffRequest": {"type": "object", "required": ["a", "b"], "additionalProperties": False, "properties": {
                 "a": {"$ref": "#/components/schemas/DiffSide"}, "b": {"$ref": "#/components/schemas/DiffSide"},
-                "cases": {"type": "array", "maxItems": 100, "items": {
+                "cases": {"type": ["array", "null"], "maxItems": 100, "items": {  # null: no cases, as the API reads it
                     "type": "object", "additionalProperties": False, "properties": {
                         "name": {"type": ["string", "null"], "maxLength": 200}, "as_of": DATE_OR_NULL,
                         "facts": {"anyOf": [{"$ref": "#/components/schemas/Facts"}, {"type": "null"}]}}}}}},
