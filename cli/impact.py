@@ -10,18 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import click
+from asylum_kb.cli.options import as_of_dates
 
 _EXTRA = "population runs need the impact extra: pip install 'asylum-kb[impact]'"
-
-
-def _dates(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[date]:
-    out = []
-    for value in values:
-        try:
-            out.append(date.fromisoformat(value))
-        except ValueError:
-            raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
-    return out
 
 
 def _require(module: str, hint: str) -> None:
@@ -33,7 +24,7 @@ def _require(module: str, hint: str) -> None:
 
 @click.command("impact")
 @click.argument("population", type=click.Path(exists=True, dir_okay=False))
-@click.option("--as-of", "dates", multiple=True, callback=_dates,
+@click.option("--as-of", "dates", multiple=True, callback=as_of_dates,
               help="Evaluation date; give twice to compare two dates.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Rules directory; give twice to compare two rule sets on one date (default: the shipped one).")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from asylum_kb.cli.options import as_of, as_of_dates
 
 EXIT_RULES = 4
 MAX_INPUT_BYTES = 5_000_000
@@ -55,15 +56,6 @@ class _Cli(click.Group):
         except KeyboardInterrupt:  # Ctrl-C: a stop the user asked for, not an internal error (exit 1)
             click.echo("interrupted", err=True)
             ctx.exit(130)
-
-
-def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _read_facts(path: str) -> tuple[str, str]:
@@ -115,7 +107,7 @@ def main() -> None:
 
 @main.command("eval")
 @click.argument("facts", type=str)
-@click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
+@click.option("--as-of", callback=as_of, help="Evaluation date (YYYY-MM-DD); overrides the facts' as_of; default today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default=None,
               help="Default: text for one case; json for a batch (one result line per case; text: a block per case).")
 @click.option("--explain", is_flag=True, help="Include the proof tree of every determination.")
@@ -321,7 +313,7 @@ def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_di
 
 
 @main.command("diff")
-@click.option("--as-of", "dates", multiple=True, callback=lambda c, p, v: [_as_of(c, p, d) for d in v],
+@click.option("--as-of", "dates", multiple=True, callback=as_of_dates,
               help="Give twice to compare two dates; once to compare two rule folders on one date.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Give twice to compare two versions of the knowledge base (default: the shipped one).")
@@ -396,7 +388,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 @click.argument("facts", required=False)
 @click.option("--pack", "pack_dir", type=click.Path(exists=True),
               help="Render every fact file in this folder, or every case of a .jsonl file, with an index (needs -o FOLDER).")
-@click.option("--as-of", callback=_as_of, help="Evaluation date; overrides each case's as_of.")
+@click.option("--as-of", callback=as_of, help="Evaluation date; overrides each case's as_of.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "both"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Output file (one case) or folder (--pack).")
 @click.option("--exercise", is_flag=True, help="Hide the answers and reasoning behind a reveal, for trainees.")

@@ -8,21 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from asylum_kb.cli.options import as_of
 
 
 def _fail(error: Exception, debug: bool) -> None:
     from asylum_kb.cli.main import _fail as report
 
     report(error, debug)
-
-
-def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
 @click.command("serve")
@@ -64,7 +56,7 @@ def serve_command(host: str, port: int, rules_dir: str | None, token_file: str |
 
 
 @click.command("interview")
-@click.option("--as-of", callback=_as_of, help="Evaluation date (YYYY-MM-DD); default today.")
+@click.option("--as-of", callback=as_of, help="Evaluation date (YYYY-MM-DD); default today.")
 @click.option("--save", type=click.Path(dir_okay=False), help="Write the fact document here after every answer.")
 @click.option("--resume", type=click.Path(dir_okay=False, exists=True), help="Start from the answers in this fact document.")
 @click.option("--goal", "goals", multiple=True, help="A determination to decide (repeatable; default: the screening's).")
