@@ -45,10 +45,23 @@ def _closed_pipe() -> NoReturn:
     sys.exit(0)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so a batch stops its workers before the command exits."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise _Terminated
+
+
 class _Cli(click.Group):
-    """The command group; a closed output pipe ends any command quietly."""
+    """The command group; a closed output pipe ends any command quietly, a stop asked for with one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import signal
+        import threading
+
+        in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+        previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -56,6 +69,12 @@ class _Cli(click.Group):
         except KeyboardInterrupt:  # Ctrl-C: a stop the user asked for, not an internal error (exit 1)
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except _Terminated:
+            click.echo("terminated", err=True)
+            ctx.exit(128 + signal.SIGTERM)
+        finally:
+            if in_main_thread:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _read_facts(path: str) -> tuple[str, str]:
@@ -176,21 +195,24 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
     progress = Progress(sys.stderr, batch.input_size(path))
     total = failed = internal = 0
     pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
-    for case, outcome in batch.run(kb, cases, options, jobs):
-        total += 1
-        if outcome.output is not None:
-            pending.append(outcome.output)
-            if len(pending) >= OUTPUT_BLOCK_CASES:
-                sys.stdout.write("".join(pending))
-                pending.clear()
-        else:
-            failed += 1
-            internal += outcome.internal
-            progress.clear()
-            click.echo(outcome.error, err=True)
-        progress.update(total, case.bytes_read)
-    sys.stdout.write("".join(pending))
-    sys.stdout.flush()
+    try:
+        for case, outcome in batch.run(kb, cases, options, jobs):
+            total += 1
+            if outcome.output is not None:
+                pending.append(outcome.output)
+                if len(pending) >= OUTPUT_BLOCK_CASES:
+                    sys.stdout.write("".join(pending))
+                    pending.clear()
+            else:
+                failed += 1
+                internal += outcome.internal
+                progress.clear()
+                click.echo(outcome.error, err=True)
+            progress.update(total, case.bytes_read)
+    finally:  # whatever stops the batch (a dead worker, Ctrl-C), the results before it are written
+        sys.stdout.write("".join(pending))
+        sys.stdout.flush()
+        progress.clear()
     progress.update(total, batch.input_size(path), force=True)
     progress.close()
     if failed:

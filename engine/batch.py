@@ -17,10 +17,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from .diagnostics import Diagnostic, FactsError, Position
+from .diagnostics import AsylumKbError, Diagnostic, FactsError, Position
 from .kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 MAX_CASE_BYTES = 5_000_000
 CHUNK_SIZE = 64
@@ -181,21 +184,47 @@ def evaluate_case(kb: KnowledgeBase, case: Case, options: Options) -> Outcome:
 
 
 def run(kb: KnowledgeBase, cases: Iterable[Case], options: Options, jobs: int = 1) -> Iterator[tuple[Case, Outcome]]:
-    """Each case with its outcome, in input order; ``jobs`` > 1 spreads chunks of cases over processes."""
+    """Each case with its outcome, in input order; ``jobs`` > 1 spreads chunks of cases over processes.
+
+    Workers come from a fork server, so they inherit no lock another thread of this process held (a
+    service, a test runner); a worker that dies is a ``WorkerDied`` error, never a wait without end.
+    Closing the iterator early cancels the chunks not yet started and waits for the few in flight.
+    """
     if jobs <= 1:
         for case in cases:
             yield case, evaluate_case(kb, case, options)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    with multiprocessing.Pool(jobs, initializer=_start_worker, initargs=(pickle.dumps(kb), options)) as pool:
-        pending: deque[tuple[list[Case], Any]] = deque()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                   initargs=(pickle.dumps(kb), options))
+    pending: deque[tuple[list[Case], Future[list[Outcome]]]] = deque()
+    try:
         for chunk in _chunks(cases, CHUNK_SIZE):
-            pending.append((chunk, pool.apply_async(_evaluate_chunk, (chunk,))))
+            pending.append((chunk, executor.submit(_evaluate_chunk, chunk)))
             if len(pending) >= jobs * CHUNKS_IN_FLIGHT_PER_JOB:
                 yield from _collect(pending.popleft())
         while pending:
             yield from _collect(pending.popleft())
+    except BrokenProcessPool as error:
+        first = pending[0][0][0] if pending else None
+        raise WorkerDied([Diagnostic(
+            "B100", "a batch worker process stopped unexpectedly (killed, or out of memory?) before returning "
+            "its results; every result before this case was written, the rest were not evaluated",
+            file=first.name if first else None, position=Position(first.line, 1) if first and first.line else None,
+            hint="run again with --jobs 1 to find a case that stops the process")]) from error
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerDied(AsylumKbError):
+    """A worker process ended without returning its chunk: the batch stops rather than wait for ever."""
+
+    exit_code = 1
 
 
 def _chunks(cases: Iterable[Case], size: int) -> Iterator[list[Case]]:
@@ -209,9 +238,9 @@ def _chunks(cases: Iterable[Case], size: int) -> Iterator[list[Case]]:
         yield chunk
 
 
-def _collect(item: tuple[list[Case], Any]) -> Iterator[tuple[Case, Outcome]]:
+def _collect(item: tuple[list[Case], Future[list[Outcome]]]) -> Iterator[tuple[Case, Outcome]]:
     chunk, pending = item
-    yield from zip(chunk, pending.get())
+    yield from zip(chunk, pending.result())
 
 
 _worker: tuple[KnowledgeBase, Options] | None = None

@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -144,6 +145,35 @@ def test_workers_read_ahead_only_a_bounded_number_of_cases(kb: asylum_kb.Knowled
     results.close()  # type: ignore[attr-defined]  # a generator: closing it stops the workers
     assert [case.line for case, _ in first] == list(range(1, 13))
     assert taken <= 5 * (2 * batch.CHUNKS_IN_FLIGHT_PER_JOB + 3)
+
+
+def _grandchildren(pid: int) -> list[int]:
+    """The processes two levels below ``pid`` (the fork server's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    return [grandchild for child in children.get(pid, []) for grandchild in children.get(child, [])]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through /proc")
+def test_a_worker_that_dies_stops_the_batch_with_error_b100_instead_of_waiting(kb: asylum_kb.KnowledgeBase) -> None:
+    cases = (batch.Case("endless.jsonl", number, '{"bars": {"persecutor": true}}') for number in itertools.count(1))
+    results = batch.run(kb, cases, batch.Options(), jobs=2)
+    assert next(results)[0].line == 1
+    workers = _grandchildren(os.getpid())
+    assert workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(batch.WorkerDied) as raised:
+        for _ in range(100_000):  # the results already computed come first; then the error, not a hang
+            next(results)
+    diagnostic = raised.value.diagnostics[0]
+    assert diagnostic.code == "B100" and diagnostic.file == "endless.jsonl" and diagnostic.position is not None
+    assert raised.value.exit_code == 1
 
 
 def test_text_format_gives_one_block_per_case_headed_by_its_id_or_line(tmp_path: Path) -> None:
