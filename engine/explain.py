@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from . import needs
 from . import syntax as s
 from .checker import Checked
 from .model import Rule
@@ -88,6 +89,38 @@ class Explainer:
             return "undetermined"  # in force: a rule not in force is False, never unknown
         return self.summary(rule_id).status
 
+    def statuses(self) -> dict[str, str]:
+        """Every rule's status, in knowledge-base order: the same as ``status`` rule by rule, but most are read
+        straight from values and conditions without building an outcome (a default result lists every rule fired)."""
+        values, conditions, outcomes = self.values, self.conditions, self._outcomes
+        in_force = self.shapes.in_force_on(self.as_of)
+        out: dict[str, str] = {}
+        for rule_id, plan in self.shapes.plans.items():
+            found = outcomes.get(rule_id)
+            value = values.get(rule_id)
+            if found is not None:
+                status = found.status
+            elif not in_force[rule_id]:
+                status = "not_in_force"
+            elif plan.mode == "boolean":
+                if value is None:
+                    status = "undetermined"
+                elif plan.defeated_by and conditions[rule_id] is True and any(
+                        values.get(d) is True for d in plan.defeated_by):
+                    status = "defeated"
+                else:
+                    status = "fired" if value else "not_fired"
+            elif plan.mode == "value":
+                condition = conditions[rule_id] if plan.has_when else True
+                if value is None and (condition is None or (plan.has_value if condition else plan.has_otherwise)):
+                    status = self.summary(rule_id).status  # the facts still needed decide it: read from the trace
+                else:
+                    status = _status_of(plan.by_value, condition, value)
+            else:
+                status = self.summary(rule_id).status
+            out[rule_id] = status
+        return out
+
     def outcome(self, rule_id: str) -> RuleOutcome:
         """What a rule did, with the sub-conditions that decided it."""
         outcome = self.summary(rule_id)
@@ -129,15 +162,14 @@ class Explainer:
             return RuleOutcome(rule, "not_in_force", self.values.get(rule.id))
         if rule.for_each:
             items_trace, per_item = trace
-            labels = self._labels(rule, node_values(self.shapes, rule.items, items_trace).get(id(rule.items.expr))
-                                  if rule.items else None)
+            labels = self._labels(rule, items_trace[0] if rule.items else None)  # a trace starts with its root
             items = [(label, self._single(rule, item_trace, self._item_value(rule, i), rule.for_each["var"], i))
                      for i, (label, item_trace) in enumerate(zip(labels, per_item))]
             status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
             needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
             if self.values.get(rule.id) is None:
                 status = "undetermined"
-                needed = needed or self._unknown_facts(rule.items, node_values(self.shapes, rule.items, items_trace), None)
+                needed = needed or self._unknown_facts(rule.items, items_trace, None)
             return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
         return self._single(rule, trace, self.values.get(rule.id), None, None)
 
@@ -153,9 +185,8 @@ class Explainer:
     def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: str | None,
                 index: int | None) -> RuleOutcome:
         when_trace, value_trace, otherwise_trace = trace
-        when_values = node_values(self.shapes, rule.when, when_trace)
-        condition = when_values.get(id(rule.when.expr)) if rule.when else True
-        context = (var, rule, index) if var is not None else None
+        condition = when_trace[0] if rule.when else True  # a trace starts with its root
+        context = (var, _items_name(rule), index) if var is not None and index is not None else None
         outcome = RuleOutcome(rule, _status(rule, condition, value), value)
         if rule.boolean:
             outcome.defeated_by = [d for d in rule.defeated_by if self.values.get(d) is True]
@@ -164,9 +195,9 @@ class Explainer:
         if value is None:
             # Only what could still change the value: the condition if it is unknown, the branches it could take,
             # and, for a condition that may hold, the exceptions that could defeat it.
-            needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
+            needed = self._unknown_facts(rule.when, when_trace, context) if condition is None else []
             for chosen, chosen_trace in _branches(rule, condition, value_trace, otherwise_trace):
-                needed += self._unknown_facts(chosen, node_values(self.shapes, chosen, chosen_trace), context)
+                needed += self._unknown_facts(chosen, chosen_trace, context)
             if rule.boolean and condition is not False:
                 needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
             outcome.facts_needed = list(dict.fromkeys(needed))
@@ -208,56 +239,12 @@ class Explainer:
             self._needed[rule_id] = self.summary(rule_id).facts_needed
         return self._needed[rule_id]
 
-    def _unknown_facts(self, checked: Checked | None, values: NodeValues,
-                       context: tuple[str, Rule, int | None] | None) -> list[str]:
+    def _unknown_facts(self, checked: Checked | None, trace: tuple[Any, ...] | None,
+                       context: needs.Context | None) -> list[str]:
         """The unknown facts that an unknown expression is waiting for (only parts that could matter)."""
-        if checked is None or values.get(id(checked.expr), 0) is not None:
+        if checked is None or trace is None:
             return []
-        out: list[str] = []
-        stack = [checked.expr]
-        while stack:
-            node = stack.pop()
-            if values.get(id(node), 0) is not None and id(node) in values:
-                continue
-            if isinstance(node, s.Name):
-                out += self._name_needed(checked, node, context)
-            elif isinstance(node, s.Quantifier):
-                if values.get(id(node.items)) is None:
-                    stack.append(node.items)
-                else:
-                    out += self._fields_read(checked, node)
-            elif isinstance(node, s.IfThenElse):
-                condition = values.get(id(node.condition))
-                if condition is True or condition is False:
-                    branches = [node.then if condition else node.otherwise]
-                else:
-                    branches = [node.condition, node.then, node.otherwise]
-                stack.extend(reversed(branches))
-            elif isinstance(node, s.Lookup):
-                stack.append(node.when)
-            else:
-                stack.extend(reversed(s.children(node)))
-        return list(dict.fromkeys(out))
-
-    def _name_needed(self, checked: Checked, node: s.Name, context: tuple[str, Rule, int | None] | None) -> list[str]:
-        binding = checked.bindings.get(id(node))
-        if binding is None:
-            return []
-        if binding.kind == "fact":
-            return [binding.target]
-        if binding.kind == "derived":
-            return self.facts_needed(binding.target)
-        if binding.kind == "var" and context is not None and binding.target == context[0] and binding.field:
-            items_name = _items_name(context[1])
-            return [f"{items_name}[{context[2]}].{binding.field}"]
-        return []
-
-    def _fields_read(self, checked: Checked, quantifier: s.Quantifier) -> list[str]:
-        items_name = quantifier.items.dotted if isinstance(quantifier.items, s.Name) else "items"
-        fields = [checked.bindings[id(n)].field for n in s.walk(quantifier.body)
-                  if isinstance(n, s.Name) and id(n) in checked.bindings
-                  and checked.bindings[id(n)].kind == "var" and checked.bindings[id(n)].target == quantifier.var]
-        return [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
+        return needs.facts_needed(self.shapes.needs(checked), trace, self.facts_needed, context)
 
     def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
         facts = {name: values[key] for key, name in self.shapes.names_read(node) if key in values}

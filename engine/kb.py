@@ -288,8 +288,7 @@ class Result:
     def _statuses(self) -> dict[str, str]:
         """Every rule's status, once per result (proofs share rules)."""
         if self._status_table is None:
-            status = self.explainer.status
-            self._status_table = {rule_id: status(rule_id) for rule_id in self.kb.rules}
+            self._status_table = self.explainer.statuses()
         return self._status_table
 
     def _outcome_dict(self, rule_id: str) -> dict[str, Any]:

@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from . import needs
 from . import syntax as s
+from .checker import Checked
 from .codegen import trace_nodes
 from .model import Rule
 from .printer import to_text
+
+IN_FORCE_DAYS_KEPT = 64  # as-of dates whose in-force table is kept (a service sees many dates; a batch one)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Shapes:
         self._texts: dict[int, tuple[s.Expr, str]] = {}
         self._names: dict[int, tuple[s.Expr, tuple[tuple[int, str], ...]]] = {}
         self._citations: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+        self._needs: dict[int, tuple[Checked, needs.Plan | None]] = {}
+        self._in_force: dict[date, dict[str, bool]] = {}
 
     def nodes(self, expr: s.Expr) -> list[s.Expr]:
         """The nodes a trace of ``expr`` records, in order (``codegen.trace_nodes``)."""
@@ -72,6 +78,22 @@ class Shapes:
             nodes = trace_nodes(expr)
             entry = self._nodes[id(expr)] = (expr, nodes, tuple(id(n) for n in nodes))  # expr kept alive: ids stay valid
         return entry
+
+    def in_force_on(self, day: date) -> dict[str, bool]:
+        """Whether each rule is in force on a day; a batch shares its as-of date, so this is read once per batch."""
+        found = self._in_force.get(day)
+        if found is None:
+            if len(self._in_force) >= IN_FORCE_DAYS_KEPT:
+                self._in_force.clear()
+            found = self._in_force[day] = {rule_id: plan.in_force(day) for rule_id, plan in self.plans.items()}
+        return found
+
+    def needs(self, checked: Checked) -> needs.Plan | None:
+        """The compiled walk that finds the facts an unknown ``checked`` expression is waiting for."""
+        entry = self._needs.get(id(checked))
+        if entry is None:
+            entry = self._needs[id(checked)] = (checked, needs.compile_plan(checked))  # kept alive: its id stays valid
+        return entry[1]
 
     def text(self, node: s.Expr) -> str:
         """The canonical text of a sub-expression."""

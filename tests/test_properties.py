@@ -12,8 +12,10 @@ from typing import Any
 
 import asylum_kb
 from asylum_kb import syntax as s
+from asylum_kb.codegen import trace_nodes
 from asylum_kb.explain import RuleOutcome
 from asylum_kb.expression import compile_expression
+from asylum_kb.needs import compile_plan, facts_needed
 from asylum_kb.parser import parse
 from asylum_kb.printer import to_text
 from asylum_kb.values import Duration
@@ -263,3 +265,84 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
                                        for rule_id, d in full["determinations"].items()}
     assert brief["facts_needed"] == full["facts_needed"]
     assert {k: brief[k] for k in ("as_of", "kb_version", "eras")} == {k: full[k] for k in ("as_of", "kb_version", "eras")}
+
+
+def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
+                  context: tuple[str, str, int] | None) -> list[str]:
+    """The facts-needed walk as it was before it was compiled: over the syntax tree, by node identity."""
+    if checked is None or trace is None:
+        return []
+    values = {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
+    if values.get(id(checked.expr), 0) is not None:
+        return []
+    out: list[str] = []
+    stack = [checked.expr]
+    while stack:
+        node = stack.pop()
+        if values.get(id(node), 0) is not None and id(node) in values:
+            continue
+        if isinstance(node, s.Name):
+            binding = checked.bindings.get(id(node))
+            if binding is None:
+                continue
+            if binding.kind == "fact":
+                out.append(binding.target)
+            elif binding.kind == "derived":
+                out += derived(binding.target)
+            elif binding.kind == "var" and context is not None and binding.target == context[0] and binding.field:
+                out.append(f"{context[1]}[{context[2]}].{binding.field}")
+        elif isinstance(node, s.Quantifier):
+            if values.get(id(node.items)) is None:
+                stack.append(node.items)
+            else:
+                items_name = node.items.dotted if isinstance(node.items, s.Name) else "items"
+                fields = [checked.bindings[id(n)].field for n in s.walk(node.body)
+                          if isinstance(n, s.Name) and id(n) in checked.bindings
+                          and checked.bindings[id(n)].kind == "var" and checked.bindings[id(n)].target == node.var]
+                out += [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
+        elif isinstance(node, s.IfThenElse):
+            condition = values.get(id(node.condition))
+            branches = [node.then if condition else node.otherwise] if condition in (True, False) \
+                else [node.condition, node.then, node.otherwise]
+            stack.extend(reversed(branches))
+        elif isinstance(node, s.Lookup):
+            stack.append(node.when)
+        else:
+            stack.extend(reversed(s.children(node)))
+    return list(dict.fromkeys(out))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the_real_rules(
+        kb: asylum_kb.KnowledgeBase, data: st.DataObject) -> None:
+    document, as_of = _case(kb, data)
+    result = kb.evaluate(document, as_of=as_of)
+    explainer = result.explainer
+    for rule in kb.rules.values():
+        trace = explainer.trace(rule.id)
+        if trace is None:
+            continue
+        if rule.for_each:
+            items_trace, per_item = trace
+            assert explainer._unknown_facts(rule.items, items_trace, None) == _walked_needs(
+                rule.items, items_trace, explainer.facts_needed, None), rule.id
+            items_name = rule.items.expr.dotted if isinstance(rule.items.expr, s.Name) else "items"
+            contexts = [(rule.for_each["var"], items_name, i) for i in range(len(per_item))]
+        else:
+            per_item, contexts = [trace], [None]
+        for item_trace, context in zip(per_item, contexts):
+            for checked, part in zip((rule.when, rule.value, rule.otherwise), item_trace):
+                assert explainer._unknown_facts(checked, part, context) == _walked_needs(
+                    checked, part, explainer.facts_needed, context), rule.id
+    fresh = kb.evaluate(document, as_of=as_of).explainer
+    assert fresh.statuses() == {rule_id: explainer.status(rule_id) for rule_id in kb.rules}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_expression, facts)
+def test_compiled_facts_needed_agrees_with_the_tree_walk_on_random_expressions(expr: s.Expr, case: dict[str, Any]) -> None:
+    compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
+    recorded = compiled.program.traced(case, AS_OF)[1]["expr"][1]
+    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None) == _walked_needs(
+        compiled.checked, recorded, lambda rule_id: [], None)
