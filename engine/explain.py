@@ -185,21 +185,25 @@ class Explainer:
     def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: str | None,
                 index: int | None) -> RuleOutcome:
         when_trace, value_trace, otherwise_trace = trace
-        condition = when_trace[0] if rule.when else True  # a trace starts with its root
+        plan = self.shapes.plans[rule.id]
+        condition = when_trace[0] if plan.has_when else True  # a trace starts with its root
         context = (var, _items_name(rule), index) if var is not None and index is not None else None
-        outcome = RuleOutcome(rule, _status(rule, condition, value), value)
-        if rule.boolean:
-            outcome.defeated_by = [d for d in rule.defeated_by if self.values.get(d) is True]
+        outcome = RuleOutcome(rule, _status_of(plan.by_value, condition, value), value)
+        if plan.boolean:
+            outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
             if condition is True and outcome.defeated_by:
                 outcome.status = "defeated"
         if value is None:
             # Only what could still change the value: the condition if it is unknown, the branches it could take,
             # and, for a condition that may hold, the exceptions that could defeat it.
             needed = self._unknown_facts(rule.when, when_trace, context) if condition is None else []
-            for chosen, chosen_trace in _branches(rule, condition, value_trace, otherwise_trace):
-                needed += self._unknown_facts(chosen, chosen_trace, context)
-            if rule.boolean and condition is not False:
-                needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
+            if not plan.boolean:
+                if condition is not False:
+                    needed += self._unknown_facts(rule.value, value_trace, context)
+                if condition is not True:
+                    needed += self._unknown_facts(rule.otherwise, otherwise_trace, context)
+            elif condition is not False:
+                needed += [n for d in plan.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
             outcome.facts_needed = list(dict.fromkeys(needed))
             if outcome.facts_needed and outcome.status == "fired":
                 outcome.status = "undetermined"
@@ -281,12 +285,8 @@ def _branches(rule: Rule, condition: Any, value_trace: Any, otherwise_trace: Any
     return [(rule.value, value_trace), (rule.otherwise, otherwise_trace)]
 
 
-def _status(rule: Rule, condition: Any, value: Any) -> str:
-    """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
-    return _status_of(rule.boolean or rule.type.kind == "boolean", condition, value)
-
-
 def _status_of(by_value: bool, condition: Any, value: Any) -> str:
+    """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
     if by_value:
         return "fired" if value is True else "not_fired" if value is False else "undetermined"
     if value is None and condition is not False:

@@ -29,6 +29,7 @@ class StatusPlan:
     start: date | None
     end: date | None
     mode: str  # items (per-item rule), boolean (criterion, bar, exception), value
+    boolean: bool  # a criterion, bar or exception (``Rule.boolean``), per-item or not
     by_value: bool  # status follows the value (yes/no rules) rather than the condition
     has_when: bool
     has_value: bool
@@ -151,6 +152,6 @@ class Shapes:
 
 def _plan(rule: Rule) -> StatusPlan:
     mode = "items" if rule.for_each else "boolean" if rule.boolean else "value"
-    return StatusPlan(rule.effective_from, rule.effective_to, mode, rule.boolean or rule.type.kind == "boolean",
+    return StatusPlan(rule.effective_from, rule.effective_to, mode, rule.boolean, rule.boolean or rule.type.kind == "boolean",
                       rule.when is not None, rule.value is not None, rule.otherwise is not None, tuple(rule.defeated_by),
                       rule.suspensions)
