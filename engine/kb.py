@@ -132,7 +132,7 @@ class Result:
     @property
     def warnings(self) -> list[FactWarning]:
         """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
-        return consistency.warnings(self.kb, self.facts, self.values)
+        return consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""

@@ -16,8 +16,9 @@ from typing import Any
 from . import checker, codegen, parser, runtime, schema_check
 from . import syntax as s
 from . import types as t
-from .catalog import Catalog, spec_from_yaml
+from .catalog import Catalog
 from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
+from .factspec import spec_from_yaml
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .kb import KnowledgeBase, default_rules_dir
 from .model import Authority, Citation, Era, Manifest, Parameter, Rule, Ruleset

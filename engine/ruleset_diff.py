@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .catalog import FactSpec
+from .factspec import FactSpec
 from .kb import KnowledgeBase
 from .model import Era, Parameter, ParameterValue, Rule
 from .values import iso

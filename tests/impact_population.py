@@ -14,7 +14,7 @@ from typing import Any
 import asylum_kb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from asylum_kb.catalog import FactSpec
+from asylum_kb.factspec import FactSpec
 from asylum_kb.impact.run import contract_value
 from hypothesis import strategies as st
 

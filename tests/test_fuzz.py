@@ -18,9 +18,9 @@ from typing import Any
 import asylum_kb
 import pytest
 from asylum_kb import AsylumKbError
-from asylum_kb.catalog import FactSpec
 from asylum_kb.expression import compile_expression
 from asylum_kb.factsio import parse_document
+from asylum_kb.factspec import FactSpec
 from asylum_kb.printer import to_text
 from asylum_kb.render_text import render
 from asylum_kb.yamlsource import load as load_yaml
