@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..catalog import Catalog
-from ..diagnostics import Diagnostic, FactsError, suggest
-from ..factspec import MAX_NUMBER, FactSpec
+from ..kb.catalog import Catalog
+from ..kb.factspec import MAX_NUMBER, FactSpec
+from ..language.diagnostics import Diagnostic, FactsError, suggest
 from .dialect import Dialect
 from .sqlgen import fact_column, sql_type
 
