@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asylum_kb
 import batch_bench
-from asylum_kb import batch
+from asylum_kb.batch import runner as batch
+from asylum_kb.kb.knowledge_base import as_date
 
 
 def per_case(fn: object, chunks: list[list[batch.Case]], reps: int) -> float:
@@ -51,7 +52,7 @@ def main() -> None:
     parser.add_argument("extra", nargs="*", help="eval options after --: --values-only (default) or --explain")
     args = parser.parse_args()
     kb = asylum_kb.load()
-    options = batch.Options(as_of=asylum_kb.kb.as_date(batch_bench.AS_OF, "as_of"), explain="--explain" in args.extra,
+    options = batch.Options(as_of=as_date(batch_bench.AS_OF, "as_of"), explain="--explain" in args.extra,
                             values_only="--explain" not in args.extra)
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as folder:

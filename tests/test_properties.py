@@ -11,14 +11,14 @@ from functools import cache
 from typing import Any
 
 import asylum_kb
-from asylum_kb import syntax as s
-from asylum_kb.codegen import trace_nodes
-from asylum_kb.explain import RuleOutcome
-from asylum_kb.expression import compile_expression
-from asylum_kb.needs import compile_plan, facts_needed
-from asylum_kb.parser import parse
-from asylum_kb.printer import to_text
-from asylum_kb.values import Duration
+from asylum_kb.kb.explain import RuleOutcome
+from asylum_kb.kb.needs import compile_plan, facts_needed
+from asylum_kb.language import syntax as s
+from asylum_kb.language.codegen import trace_nodes
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.parser import parse
+from asylum_kb.language.printer import to_text
+from asylum_kb.language.values import Duration
 from conftest import AS_OF, FACT_TYPES, PARAMETERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

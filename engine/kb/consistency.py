@@ -1,0 +1,50 @@
+"""Warnings about a case's own facts: the ``check`` rules that hold for it.
+
+A check rule (``kind: check``) states a contradiction between facts, or between a fact and the
+as-of date: a stated unaccompanied child who was 36 on the filing date, a filing dated after the
+as-of date. The answers still come from the rules; a warning tells the user which facts to look
+at. Counterfactuals use the same checks to skip changes the other facts rule out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..language.values import iso
+from .model import Rule
+
+WARNING_CODE = "W100"
+
+
+@dataclass(frozen=True)
+class FactWarning:
+    """One check that holds: where (the facts it read, by their path in the fact document) and why."""
+
+    rule: str
+    message: str
+    facts: dict[str, Any]
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data; no file name, so a result depends only on the facts and the as-of date (batches compare equal)."""
+        return {"code": WARNING_CODE, "severity": "warning", "rule": self.rule, "message": self.message,
+                "facts": iso(self.facts), "hint": self.hint}
+
+
+def holding(check_ids: Iterable[str], values: Mapping[str, Any]) -> list[str]:
+    """The ids of the check rules that hold, given every rule's value for a case."""
+    return [rule_id for rule_id in check_ids if values.get(rule_id) is True]
+
+
+def warnings(rules: Mapping[str, Rule], check_ids: Iterable[str], facts: Mapping[str, Any],
+             values: Mapping[str, Any]) -> list[FactWarning]:
+    """A warning for each check rule that holds, naming the facts it read and their values."""
+    out = []
+    for rule_id in holding(check_ids, values):
+        rule = rules[rule_id]
+        read = rule.when.reads("fact") if rule.when is not None else []
+        located = {name: facts[name] for name in dict.fromkeys(read) if name in facts}
+        out.append(FactWarning(rule.id, rule.title, located, rule.plain.strip()))
+    return out

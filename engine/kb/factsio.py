@@ -1,0 +1,307 @@
+"""Read fact documents from text: JSON or YAML, one document or one JSON Lines line, errors with line:column.
+
+Fact errors found after parsing (an unknown fact, a wrong type) name the field's path; ``located``
+places them at that field in the user's file, so every fact error reads ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..language.diagnostics import Diagnostic, FactsError, Position
+
+Keys = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class FactDocument:
+    """A parsed fact document and a way back from a field's keys to its place in the text."""
+
+    data: Any
+    name: str
+    locate: Callable[[Keys], Position | None] = field(default=lambda _keys: None, repr=False)
+
+
+def parse_document(text: str, name: str = "<facts>") -> Any:
+    """One fact document; JSON when it starts with '{', YAML otherwise (safe loader, dates as text)."""
+    return read_document(text, name).data
+
+
+def read_document(text: str, name: str = "<facts>") -> FactDocument:
+    """Like ``parse_document``, keeping the positions of its fields for error messages."""
+    if text.lstrip().startswith("{"):
+        return FactDocument(_json(text, name), name, _json_locator(text, 1))
+    from . import yamlsource
+
+    source = yamlsource.load(name, text)
+    if source.problems:
+        raise FactsError([_as_facts_problem(p) for p in source.problems])
+    return FactDocument(source.data, name, source.position)
+
+
+def read_line(line: str, name: str, line_no: int) -> FactDocument:
+    """One JSON Lines line (without its newline): a JSON document whose positions are on line ``line_no``."""
+    return FactDocument(_json(line, name, line_no), name, _json_locator(line, line_no))
+
+
+def located(error: FactsError, document: FactDocument) -> FactsError:
+    """The same problems, each placed at the field it names in the document's text."""
+    placed = []
+    for problem in error.diagnostics:
+        position = problem.position
+        if position is None:  # a problem with no field path is about the whole document: its start
+            position = document.locate(field_keys(document.data, problem.path) if problem.path else ())
+        placed.append(Diagnostic(problem.code, problem.message, problem.severity, document.name, position,
+                                 problem.rule_id, problem.hint, problem.path))
+    return FactsError(placed)
+
+
+def fact_locator(document: FactDocument) -> Callable[[str], Position | None]:
+    """Where a fact (by its path, ``applicant.date_of_birth``) sits in the document's text, for located warnings."""
+    return lambda path: document.locate(field_keys(document.data, path))
+
+
+def field_keys(data: Any, path: str) -> Keys:
+    """The keys of a field path such as ``family.children[0].born``, matched against the document's own keys.
+
+    Matching real keys (longest first) keeps a key that itself contains '.' or '[' whole. Where the
+    path leaves the document, the keys found so far are returned, so the enclosing field is shown.
+    """
+    keys: list[Any] = []
+    rest, node = path, data
+    while rest:
+        if isinstance(node, list) and (match := re.match(r"\[(\d+)\]\.?", rest)):
+            index = int(match.group(1))
+            if index >= len(node):
+                break
+            keys.append(index)
+            rest, node = rest[match.end():], node[index]
+            continue
+        if not isinstance(node, dict):
+            break
+        found = [k for k in node if isinstance(k, str) and (rest == k or rest.startswith((k + ".", k + "[")))]
+        if not found:
+            break
+        key = max(found, key=len)
+        keys.append(key)
+        rest, node = rest[len(key):].removeprefix("."), node[key]
+    return tuple(keys)
+
+
+def _json(text: str, name: str, line_no: int = 0) -> Any:
+    """JSON text; ``line_no`` is the line it sits on in a JSON Lines file (0: a file of its own)."""
+    try:
+        data = json.loads(text, parse_float=_decimal, parse_int=_integer, parse_constant=_reject_constant,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        lines = text.splitlines() or [""]
+        source_line = lines[exc.lineno - 1] if exc.lineno - 1 < len(lines) else ""
+        position = Position(line_no or exc.lineno, exc.colno, text if line_no else source_line)
+        raise FactsError([Diagnostic("F304", f"invalid JSON: {exc.msg}", file=name, position=position)]) from None
+    except _BadNumber as bad:
+        raise _located(text, name, "F304", f"number {bad.token[:40]} is out of range", _number_offset(text, bad.token),
+                       f"numbers have at most {MAX_NUMBER_DIGITS} digits and an exponent within ±{MAX_EXPONENT}",
+                       line_no) from None
+    except _DuplicateKey:
+        key, offset = _first_duplicate(text)
+        raise _located(text, name, "F304", f"duplicate key '{key}'", offset,
+                       "JSON readers keep only one of them; remove or rename the other", line_no) from None
+    except (RecursionError, ValueError) as exc:
+        message = "JSON is nested too deeply" if isinstance(exc, RecursionError) else f"invalid JSON: {exc}"
+        where = Position(line_no, 1, text) if line_no else None
+        raise FactsError([Diagnostic("F303", message, file=name, position=where)]) from None
+    if "\\u" in text and _has_surrogate(data):
+        raise _located(text, name, "F304", "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
+                       _lone_surrogate(text), "escape characters outside the BMP as a surrogate pair, or write them as they are",
+                       line_no)
+    return data
+
+
+def _located(text: str, name: str, code: str, message: str, offset: int, hint: str | None = None,
+             line_no: int = 0) -> FactsError:
+    """A problem at ``offset`` in ``text``; ``line_no`` is the text's line in a JSON Lines file (0: a file of its own)."""
+    line = text.count("\n", 0, offset)
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    lines = text.splitlines() or [""]
+    source_line = lines[line] if line < len(lines) else ""
+    position = Position(line_no, column + 1, text) if line_no else Position(line + 1, column + 1, source_line)
+    return FactsError([Diagnostic(code, message, file=name, position=position, hint=hint)])
+
+
+MAX_NUMBER_DIGITS = 100
+MAX_EXPONENT = 100
+
+
+class _BadNumber(Exception):
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
+def _integer(token: str) -> int:
+    if len(token) > MAX_NUMBER_DIGITS:  # Python refuses to convert more than 4,300 digits
+        raise _BadNumber(token)
+    return int(token)
+
+
+def _decimal(token: str) -> Decimal:
+    """Exact, and bounded: ``1.0e999999999`` would overflow every later comparison."""
+    try:
+        value = Decimal(token)
+    except ArithmeticError:  # an exponent past what the decimal module can hold
+        raise _BadNumber(token) from None
+    if len(token) > MAX_NUMBER_DIGITS or not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+        raise _BadNumber(token)
+    return value
+
+
+def _number_offset(text: str, token: str) -> int:
+    """Where the number ``token`` stands in the text: outside strings, not part of a longer number."""
+    index = 0
+    while index < len(text):
+        if text[index] == '"':
+            string = _STRING.match(text, index)
+            index = string.end() if string else index + 1
+            continue
+        end = index + len(token)
+        if (text.startswith(token, index) and (index == 0 or text[index - 1] not in _NUMBER_CHARS)
+                and (end == len(text) or text[end] not in _NUMBER_CHARS)):
+            return index
+        index += 1
+    return 0
+
+
+_NUMBER_CHARS = frozenset("0123456789.eE+-")
+
+
+class _DuplicateKey(Exception):
+    """Raised inside the JSON parser; the key is then located by ``_first_duplicate``."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's keys must differ, as in YAML: with two, a `true` followed by a `false` would vanish."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SURROGATE_ESCAPE = re.compile(r"\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _first_duplicate(text: str) -> tuple[str, int]:
+    """The first key repeated within one object, and its offset (the text is valid JSON)."""
+    containers: list[set[str]] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            token = _STRING.match(text, index)
+            assert token is not None  # the text parsed, so every string is closed
+            if text[token.end():].lstrip(" \t\r\n").startswith(":"):
+                key = json.loads(token.group())
+                if key in containers[-1]:
+                    return key, index
+                containers[-1].add(key)
+            index = token.end()
+            continue
+        if char in "{[":
+            containers.append(set())
+        elif char in "}]":
+            containers.pop()
+        index += 1
+    return "", 0
+
+
+def _has_surrogate(data: Any) -> bool:
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= char <= "\udfff" for char in value):
+                return True
+        elif isinstance(value, dict):
+            pending += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            pending += value
+    return False
+
+
+def _lone_surrogate(text: str) -> int:
+    """The offset of the first surrogate escape that is not half of a pair."""
+    escapes = [(m.start(), int(m.group(1), 16)) for m in _SURROGATE_ESCAPE.finditer(text)]
+    for index, (offset, code) in enumerate(escapes):
+        following = escapes[index + 1] if index + 1 < len(escapes) else None
+        preceding = escapes[index - 1] if index else None
+        if code < 0xDC00 and not (following and following[0] == offset + 6 and following[1] >= 0xDC00):
+            return offset
+        if code >= 0xDC00 and not (preceding and preceding[0] == offset - 6 and preceding[1] < 0xDC00):
+            return offset
+    return 0
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a number")
+
+
+def _as_facts_problem(problem: Diagnostic) -> Diagnostic:
+    return Diagnostic("F304", problem.message, file=problem.file, position=problem.position, hint=problem.hint)
+
+
+def _json_locator(text: str, first_line: int) -> Callable[[Keys], Position | None]:
+    """Positions of the values of (already valid) JSON text, computed only when an error asks for one."""
+    offsets: dict[Keys, int] = {}
+
+    def locate(keys: Keys) -> Position | None:
+        if not offsets:
+            try:
+                _scan_value(text, 0, (), offsets)
+            except (RecursionError, IndexError, ValueError):
+                pass  # positions are a courtesy: an error without one is still reported
+        for cut in range(len(keys), -1, -1):
+            offset = offsets.get(keys[:cut])
+            if offset is not None:
+                line = text.count("\n", 0, offset)
+                start = text.rfind("\n", 0, offset) + 1
+                end = text.find("\n", offset)
+                return Position(first_line + line, offset - start + 1, text[start:end if end >= 0 else len(text)])
+        return None
+
+    return locate
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"[^,\]}\s]+")
+
+
+def _scan_value(text: str, index: int, keys: Keys, offsets: dict[Keys, int]) -> int:
+    """Record where each value starts, by its keys; returns the index after the value."""
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, not in typeshed
+
+    index = _SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string too
+    offsets[keys] = index
+    opening = text[index]
+    if opening == '"':
+        return int(scanstring(text, index + 1)[1])
+    if opening not in "{[":
+        return _SCALAR.match(text, index).end()  # type: ignore[union-attr]  # valid JSON: a scalar is here
+    closing, position = ("}" if opening == "{" else "]"), 0
+    index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+    while text[index] != closing:
+        if opening == "{":
+            key, index = scanstring(text, index + 1)
+            index = _SPACE.match(text, index).end() + 1  # type: ignore[union-attr]  # past the ':'
+            index = _scan_value(text, index, keys + (key,), offsets)
+        else:
+            index = _scan_value(text, index, keys + (position,), offsets)
+            position += 1
+        index = _SPACE.match(text, index).end()  # type: ignore[union-attr]
+        if text[index] == ",":
+            index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+    return index + 1

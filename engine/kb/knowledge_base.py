@@ -1,0 +1,394 @@
+"""The knowledge base in memory and what it answers: ``evaluate`` a case as of a date.
+
+A ``KnowledgeBase`` is immutable after loading and holds no per-case state, so one instance
+serves any number of cases (and can be shipped to worker processes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..language import syntax as s
+from ..language.codegen import Program
+from ..language.diagnostics import UnknownRuleError, suggest
+from ..language.values import iso, iso_date
+from . import consistency
+from .catalog import Catalog
+from .consistency import FactWarning
+from .explain import Explainer, RuleOutcome
+from .model import Era, Manifest, Parameter, Rule, Ruleset
+from .outcome import deciding
+from .shapes import Shapes
+
+
+def default_rules_dir() -> Path:
+    """The knowledge base shipped inside the package (a plain folder: importlib.resources costs start-up time)."""
+    from importlib import import_module
+
+    return Path(import_module("asylum_kb.rules").__path__[0])
+
+
+@dataclass
+class KnowledgeBase:
+    manifest: Manifest
+    catalog: Catalog
+    eras: list[Era]
+    parameters: dict[str, Parameter]
+    rulesets: dict[str, Ruleset]
+    rules: dict[str, Rule]  # in dependency order
+    program: Program
+    directory: str = ""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_shapes"}  # keyed by node identity: rebuilt, not pickled
+
+    @property
+    def shapes(self) -> Shapes:
+        """What results need that does not depend on the case, computed once (lazily) per knowledge base."""
+        shapes: Shapes | None = self.__dict__.get("_shapes")
+        if shapes is None:
+            shapes = self.__dict__["_shapes"] = Shapes(self.rules)
+        return shapes
+
+    @property
+    def determinations(self) -> list[Rule]:
+        return [self.rules[rule_id] for rule_id in self.shapes.determination_ids]
+
+    def eras_at(self, day: date) -> list[Era]:
+        return [era for era in self.eras if era.contains(day)]
+
+    def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | str | None = None,
+                 source: str = "<facts>") -> Result:
+        """Evaluate a fact document (nested sections, as in the contract) as of a date.
+
+        ``as_of`` (a ``date`` or ``YYYY-MM-DD`` text) wins over the document's own ``as_of``; the
+        default is today. The document's optional top-level ``id`` is not a fact: it is echoed in
+        the result. Raises ``FactsError`` for an unknown fact or a value of the wrong type.
+        """
+        day = as_date(as_of, "as_of")
+        flat, document_as_of = self.catalog.validate(facts, source)
+        day = day or document_as_of or date.today()
+        values, conditions = self.program.values_and_conditions(flat, day)
+        # A rule is traced only if an explanation or a fact still needed asks for it.
+        tracers = self.program.tracers
+        explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
+                              lambda rule_id: tracers[rule_id](flat, day, values))
+        case_id = facts.get("id") if isinstance(facts, dict) else None
+        return Result(self, flat, day, values, explainer, id=case_id, source=source)
+
+    def values(self, facts: dict[str, Any], as_of: date | str) -> dict[str, Any]:
+        """Every rule's raw value for already-flat, validated facts (the values path, no explanation)."""
+        return self.program.values(facts, as_of_date(as_of, "as_of"))
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id; an unknown id raises ``UnknownRuleError`` with the closest ids."""
+        try:
+            return self.rules[rule_id]
+        except (KeyError, TypeError):
+            known = [r.id for r in self.determinations] + list(self.rules)
+            raise UnknownRuleError(rule_id, suggest(str(rule_id), dict.fromkeys(known))) from None
+
+
+def as_date(value: date | str | None, argument: str) -> date | None:
+    """A date argument of the Python API: a ``date``, ISO ``YYYY-MM-DD`` text or ``None``."""
+    if value is None:
+        return None
+    return as_of_date(value, argument)
+
+
+def as_of_date(value: date | str, argument: str) -> date:
+    if isinstance(value, datetime):  # a datetime is a date too, but comparing it with one fails
+        raise TypeError(f"{argument} must be a datetime.date or an ISO date string (YYYY-MM-DD), not a datetime: "
+                        f"use {argument}=value.date()")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return iso_date(value)
+        except ValueError:
+            raise ValueError(f"{argument} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
+    raise TypeError(f"{argument} must be a datetime.date or an ISO date string (YYYY-MM-DD), "
+                    f"not {type(value).__name__}")
+
+
+@dataclass
+class Result:
+    kb: KnowledgeBase
+    facts: dict[str, Any]
+    as_of: date
+    values: dict[str, Any]
+    explainer: Explainer
+    id: str | int | None = None  # the case's own id, echoed from the fact document
+    source: str = "<facts>"  # where the facts came from, for located warnings
+    _needed: list[str] | None = field(default=None, repr=False)
+    _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _status_table: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[FactWarning]:
+        """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
+        return consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
+
+    def outcome(self, rule_id: str) -> RuleOutcome:
+        """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
+        return self.explainer.outcome(self.kb.rule(rule_id).id)
+
+    def value(self, rule_id: str) -> Any:
+        """A determination's value as Python data: contract words, ``date`` objects, exact numbers.
+
+        ``to_dict`` gives the same values as JSON data (dates as ISO text).
+        """
+        return _reported(self.explainer.summary(self.kb.rule(rule_id).id))
+
+    @property
+    def facts_needed(self) -> list[str]:
+        """Unknown facts that could settle an undetermined determination, most decisive first."""
+        if self._needed is None:
+            self._needed = self._facts_needed(self.kb.shapes.determination_ids)
+        return self._needed
+
+    def _facts_needed(self, rule_ids: Iterable[str]) -> list[str]:
+        counts: Counter[str] = Counter()
+        first_seen: dict[str, int] = {}
+        for rule_id in rule_ids:
+            for fact in self.explainer.summary(rule_id).facts_needed:
+                counts[fact] += 1
+                first_seen.setdefault(fact, len(first_seen))
+        return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+
+    def determination(self, rule_id: str) -> dict[str, Any]:
+        shapes, statuses, summary = self.kb.shapes, self._statuses(), self.explainer.summary
+        outcome = summary(rule_id)
+        proof = shapes.proof(rule_id)
+        # An unverified rule matters only where it applied or could still apply, and only through rules that could
+        # themselves change the answer.
+        unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
+        if unverified:
+            relevant = self._could_matter(rule_id)
+            unverified = [r for r in unverified if r in relevant]
+        out: dict[str, Any] = {
+            "value": iso(_reported(outcome)),
+            "status": _status(outcome),
+            "title": outcome.rule.title,
+            "rules_fired": [r for r in proof if statuses[r] == "fired"],
+            "facts_needed": outcome.facts_needed,
+            "citations": [dict(c) for c in shapes.citations(outcome.rule)[1]],
+        }
+        if outcome.rule.determination and outcome.status == "not_in_force":
+            out["note"] = "no rule in force on the as-of date"
+        if unverified:
+            out["unverified_rules"] = unverified
+        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(summary(r))]
+        if rulings:
+            out["rulings"] = rulings
+        decided_by = self.decided_by(rule_id)
+        if decided_by:
+            out["decided_by"] = decided_by
+        return out
+
+    def decided_by(self, rule_id: str) -> list[dict[str, Any]]:
+        """Who decides a determination in this case, from its rule's ``decided_by`` ([] when it names no one).
+
+        ``settled`` is false while a determination an entry depends on (``asylum.procedure``, say) is still
+        open: every authority that could still decide is listed then.
+        """
+        inputs = self.kb.shapes.decider_inputs.get(rule_id)
+        if inputs is None:
+            return []
+        values = {target: _reported(self.explainer.summary(target)) for target in inputs}
+        authorities, settled = deciding(self.kb.rules[rule_id], values)
+        return [{"authority": authority.authority, "settled": settled} for authority in authorities]
+
+    def rulings(self) -> list[dict[str, Any]]:
+        """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
+        on the eras in force."""
+        out = [ruling for rule in self.kb.rules.values() if rule.rulings
+               for ruling in self._rulings_on(self.explainer.summary(rule.id))]
+        for era in self.kb.eras_at(self.as_of):
+            out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
+        return out
+
+    def _rulings_on(self, outcome: RuleOutcome) -> list[dict[str, Any]]:
+        if not outcome.rule.rulings or not self._bears_on_case(outcome):
+            return []
+        return [{"rule": outcome.rule.id, **r.as_dict(self.as_of)} for r in outcome.rule.rulings if r.day <= self.as_of]
+
+    def _could_matter(self, rule_id: str) -> set[str]:
+        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
+        exceptions of a bar whose own condition failed."""
+        marked, stack = {rule_id}, [rule_id]
+        while stack:
+            outcome = self.explainer.summary(stack.pop())
+            if outcome.status == "not_in_force":
+                continue
+            for dep in outcome.rule.reads:
+                if dep in marked or (dep in outcome.rule.defeated_by and outcome.status == "not_fired"):
+                    continue
+                marked.add(dep)
+                stack.append(dep)
+        return marked
+
+    def _bears_on_case(self, outcome: RuleOutcome) -> bool:
+        """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it
+        aside, no part of its condition that is itself a rule (in a top-level ``and``) is known to fail."""
+        if outcome.status in ("fired", "undetermined", "defeated"):
+            return True
+        when = outcome.rule.when
+        if outcome.status != "not_in_force" or when is None:
+            return outcome.status == "not_in_force"
+        parts = when.expr.operands if isinstance(when.expr, s.And) else (when.expr,)
+        return not any(isinstance(p, s.Name) and p.dotted in self.kb.rules and self.values.get(p.dotted) is False
+                       for p in parts)
+
+    def to_dict(self, explain: bool = False, only: Iterable[str] | None = None,
+                values_only: bool = False) -> dict[str, Any]:
+        """The JSON result (docs/engine.md documents every key); it costs what is asked for.
+
+        ``only``: these determinations (default: all). ``values_only``: each determination's value, status
+        and facts still needed (and any rulings and warnings), nothing else. ``explain``: also the proof trees
+        and the rules that did not apply.
+        """
+        ids = self._requested(only)
+        out: dict[str, Any] = {} if self.id is None else {"id": self.id}
+        out |= {
+            "as_of": self.as_of.isoformat(),
+            "kb_version": self.kb.manifest.version,
+            "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
+            "eras": [era.id for era in self.kb.eras_at(self.as_of)],
+        }
+        warnings = [w.as_dict() for w in self.warnings]
+        if values_only:
+            out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+        else:
+            out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
+            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+            considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
+            statuses = self._statuses()
+            out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
+            if explain:
+                out["rules_not_fired"] = [
+                    {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
+                    for r in considered if (o := self.explainer.summary(r)).status in ("not_fired", "defeated")]
+            out["disclaimer"] = self.kb.manifest.disclaimer
+        rulings = self.rulings()
+        if rulings:
+            out["rulings"] = rulings
+        if warnings:
+            out["warnings"] = warnings
+        if explain and not values_only:
+            out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
+        return out
+
+    def _statuses(self) -> dict[str, str]:
+        """Every rule's status, once per result (proofs share rules)."""
+        if self._status_table is None:
+            self._status_table = self.explainer.statuses()
+        return self._status_table
+
+    def _outcome_dict(self, rule_id: str) -> dict[str, Any]:
+        """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
+        found = self._outcome_dicts.get(rule_id)
+        if found is None:
+            outcome = self.outcome(rule_id)
+            as_of = self.as_of if self._bears_on_case(outcome) else None
+            found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.kb.shapes)
+        return found
+
+    def _values_only(self, rule_id: str) -> dict[str, Any]:
+        outcome = self.explainer.summary(rule_id)
+        out = {"value": iso(_reported(outcome)), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+        decided_by = self.decided_by(rule_id)
+        if decided_by:
+            out["decided_by"] = decided_by
+        return out
+
+    def _requested(self, only: Iterable[str] | None) -> list[str]:
+        """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""
+        determinations = self.kb.shapes.determination_ids
+        if only is None:
+            return list(determinations)
+        wanted = set(only)
+        for rule_id in wanted - set(determinations):
+            hint = suggest(rule_id, determinations)
+            raise ValueError(f"'{rule_id}' is not a determination" + (f"; {hint}" if hint else ""))
+        return [rule_id for rule_id in determinations if rule_id in wanted]
+
+    def _proof_rules(self, rule_ids: list[str]) -> list[str]:
+        """Every rule in the proofs of these determinations, in knowledge-base (dependency) order."""
+        seen = {r for rule_id in rule_ids for r in self.kb.shapes.proof(rule_id)}
+        return [rule_id for rule_id in self.kb.rules if rule_id in seen]
+
+    def explanation(self, rule_id: str) -> dict[str, Any]:
+        """The proof tree of one determination, each rule with its outcome, reasons and sources."""
+        tree = self.explainer.proof(self.kb.rule(rule_id).id)
+
+        def fill(node: dict[str, Any]) -> dict[str, Any]:
+            if not node.get("see_above"):
+                node.update(self._outcome_dict(node["rule"]))
+                node["because"] = [fill(child) for child in node["because"]]
+            return node
+
+        return fill(tree)
+
+
+def _reported(outcome: RuleOutcome) -> Any:
+    if outcome.status == "not_in_force":
+        return None
+    return reported_value(outcome.rule, outcome.value, [label for label, _ in outcome.items])
+
+
+def reported_value(rule: Rule, raw: Any, labels: list[Any]) -> Any:
+    """A rule's computed value as the Python API reports it; per-item rules pair each value with its item's label."""
+    if rule.for_each:
+        if raw is None:
+            return None  # the list itself is unknown
+        return [{"name": label, "value": _enum_or_value(rule, v)} for label, v in zip(labels, raw)]
+    return _enum_or_value(rule, raw)
+
+
+def _enum_or_value(rule: Rule, value: Any) -> Any:
+    if value is None and rule.type.kind in ("enum", "string"):
+        return "undetermined"
+    return value
+
+
+def _status(outcome: RuleOutcome) -> str:
+    if outcome.status == "not_in_force":
+        return "not_in_force"
+    if outcome.status == "undetermined" or outcome.facts_needed:
+        return "undetermined"
+    return "determined" if outcome.value is not None else "not_applicable"
+
+
+def rule_outcome_dict(outcome: RuleOutcome, as_of: date | None = None, shapes: Shapes | None = None) -> dict[str, Any]:
+    rule = outcome.rule
+    out: dict[str, Any] = {
+        "rule": rule.id,
+        "title": rule.title,
+        "kind": rule.kind,
+        "status": outcome.status,
+        "value": iso(outcome.value),
+        "reasons": [{"condition": p.text, "value": iso(p.value), "facts": iso(p.facts)} for p in outcome.reasons],
+        "citations": list(shapes.citations(rule)[0]) if shapes else [c.text() for c in rule.citations],
+        "confidence": rule.confidence,
+        "file": rule.file,
+    }
+    if outcome.defeated_by:
+        out["defeated_by"] = outcome.defeated_by
+    if outcome.facts_needed:
+        out["facts_needed"] = outcome.facts_needed
+    if outcome.items:
+        out["items"] = [{"label": label, **rule_outcome_dict(item, as_of, shapes)} for label, item in outcome.items]
+    if as_of is not None and rule.rulings:
+        decided = [r.as_dict(as_of) for r in rule.rulings if r.day <= as_of]
+        if decided:
+            out["rulings"] = decided
+        if outcome.status == "not_in_force" and rule.set_aside_by(as_of):
+            out["set_aside_by"] = [r.case for r in rule.set_aside_by(as_of)]
+    return out
