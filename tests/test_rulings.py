@@ -84,6 +84,17 @@ def test_json_results_list_rulings_with_their_status_only_once_decided(tmp_path:
     assert node["status"] == "not_in_force" and node["set_aside_by"] == ["Doe v. Agency"]
 
 
+def test_rulings_built_once_per_date_are_each_result_s_own_data(tmp_path: Path) -> None:
+    kb = kb_with(tmp_path, VACATED)
+    first = kb.evaluate(CASE, as_of=date(2025, 9, 1)).to_dict()
+    first["rulings"][0]["citations"].append("changed by a reader")
+    first["rulings"][0]["case"] = "changed"
+    second = kb.evaluate(CASE, as_of=date(2025, 9, 1)).to_dict()
+    assert second["rulings"][0]["case"] == "Doe v. Agency"
+    assert second["rulings"][0]["citations"] == ["Doe v. Agency, No. 1 (D.D.C. May 9 2025)"]
+    assert second["determinations"]["mini.eligibility"]["rulings"] == second["rulings"]
+
+
 def test_text_output_shows_the_ruling_and_the_rule_it_set_aside(tmp_path: Path) -> None:
     text = render(kb_with(tmp_path, VACATED).evaluate(CASE, as_of=date(2025, 9, 1)), explain=True)
     assert "Court rulings (decided by the as-of date):" in text

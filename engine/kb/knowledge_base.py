@@ -207,16 +207,17 @@ class Result:
     def rulings(self) -> list[dict[str, Any]]:
         """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
         on the eras in force."""
-        out = [ruling for rule in self.kb.rules.values() if rule.rulings
-               for ruling in self._rulings_on(self.explainer.summary(rule.id))]
+        shapes = self.kb.shapes
+        out = [ruling for rule_id in shapes.ruled_ids for ruling in self._rulings_on(self.explainer.summary(rule_id))]
         for era in self.kb.eras_at(self.as_of):
-            out += [{"era": era.id, **r.as_dict(self.as_of)} for r in era.rulings if r.day <= self.as_of]
+            if era.rulings:
+                out += shapes.rulings_as_of("era", era.id, era.rulings, self.as_of)
         return out
 
     def _rulings_on(self, outcome: RuleOutcome) -> list[dict[str, Any]]:
         if not outcome.rule.rulings or not self._bears_on_case(outcome):
             return []
-        return [{"rule": outcome.rule.id, **r.as_dict(self.as_of)} for r in outcome.rule.rulings if r.day <= self.as_of]
+        return self.kb.shapes.rulings_as_of("rule", outcome.rule.id, outcome.rule.rulings, self.as_of)
 
     def _could_matter(self, rule_id: str) -> set[str]:
         """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the

@@ -17,9 +17,10 @@ from ..language.checker import Checked
 from ..language.codegen import trace_nodes
 from ..language.printer import to_text
 from . import needs
-from .model import Rule
+from .model import Rule, Ruling
 
 IN_FORCE_DAYS_KEPT = 64  # as-of dates whose in-force table is kept (a service sees many dates; a batch one)
+RULINGS_KEPT = 4096  # (rule or era, as-of date) pairs whose rulings are kept as JSON objects
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Shapes:
         self._citations: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
         self._needs: dict[int, tuple[Checked, needs.Plan | None]] = {}
         self._in_force: dict[date, dict[str, bool]] = {}
+        self.ruled_ids = tuple(rule.id for rule in rules.values() if rule.rulings)
+        self._rulings: dict[tuple[str, str, date], tuple[dict[str, Any], ...]] = {}
 
     def nodes(self, expr: s.Expr) -> list[s.Expr]:
         """The nodes a trace of ``expr`` records, in order (``codegen.trace_nodes``)."""
@@ -88,6 +91,17 @@ class Shapes:
                 self._in_force.clear()
             found = self._in_force[day] = {rule_id: plan.in_force(day) for rule_id, plan in self.plans.items()}
         return found
+
+    def rulings_as_of(self, owner: str, name: str, rulings: tuple[Ruling, ...], day: date) -> list[dict[str, Any]]:
+        """The rulings decided by ``day`` as JSON objects headed by ``{owner: name}`` (``rule`` or ``era``): built
+        once per day, copied for each caller (a result's data is its reader's to change)."""
+        key = (owner, name, day)
+        found = self._rulings.get(key)
+        if found is None:
+            if len(self._rulings) >= RULINGS_KEPT:
+                self._rulings.clear()
+            found = self._rulings[key] = tuple({owner: name, **r.as_dict(day)} for r in rulings if r.day <= day)
+        return [{**ruling, "citations": list(ruling["citations"])} for ruling in found]
 
     def needs(self, checked: Checked) -> needs.Plan | None:
         """The compiled walk that finds the facts an unknown ``checked`` expression is waiting for."""
