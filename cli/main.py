@@ -81,19 +81,21 @@ def _read_facts(path: str) -> tuple[str, str]:
     """The text of a facts file (or stdin for '-') and the name to use in messages."""
     from asylum_kb import FactsError
     from asylum_kb.diagnostics import Diagnostic
+    from asylum_kb.factsio import decode
+    from asylum_kb.files import describe_os_error
 
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(MAX_INPUT_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc}", file=name)]) from None
-    if len(text) > MAX_INPUT_BYTES:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=name)]) from None
+    if len(data) > MAX_INPUT_BYTES:
         raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
-    return text, name
+    return decode(data, name), name
 
 
 def _write_output(path: str, text: str) -> None:

@@ -19,7 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from . import factsio
 from .diagnostics import AsylumKbError, Diagnostic, FactsError, Position
+from .files import describe_os_error
 from .kb import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ def _open_input(path: Path) -> BinaryIO:
             raise FactsError([Diagnostic("F304", "cannot read facts: not a regular file or a pipe", file=str(path))])
         return path.open("rb")
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(path))]) from None
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(path))]) from None
 
 
 def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
@@ -115,7 +117,7 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     try:
         paths = sorted(p for p in folder.iterdir() if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(folder))]) from None
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(folder))]) from None
     for path in paths:
         try:
             with path.open("rb") as handle:
@@ -125,10 +127,12 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
                 yield Case(str(path), 0, problem=Diagnostic("F303", f"case is larger than {limit:,} bytes",
                                                              file=str(path)), bytes_read=read)
             else:
-                yield Case(str(path), 0, raw.decode("utf-8"), bytes_read=read)
-        except (OSError, UnicodeDecodeError) as exc:
-            yield Case(str(path), 0, problem=Diagnostic("F304", f"cannot read facts: {exc}", file=str(path)),
-                       bytes_read=read)
+                yield Case(str(path), 0, factsio.decode(raw, str(path)), bytes_read=read)
+        except FactsError as error:
+            yield Case(str(path), 0, problem=error.diagnostics[0], bytes_read=read)
+        except OSError as exc:
+            yield Case(str(path), 0, problem=Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}",
+                                                         file=str(path)), bytes_read=read)
 
 
 def input_size(path: Path) -> int:
@@ -146,8 +150,6 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
 
     Raises ``FactsError`` (placed at ``file:line:column``) for a case that cannot be evaluated.
     """
-    from . import factsio
-
     if case.problem is not None:
         raise FactsError([case.problem])
     document = (factsio.read_line(case.text, case.name, case.line) if case.line

@@ -83,8 +83,8 @@ def test_batch_jsonl_gives_one_result_per_line(tmp_path: Path) -> None:
     ('{"applicant": {"locaton": "inside_us"}}', "<stdin>", "did you mean 'applicant.location'"),
     ('{"applicant": {"location": "inside_us",}}', "<stdin>:1:40", "invalid JSON"),
     ("applicant:\n  location: [inside_us\n", "<stdin>:3:1", "YAML syntax error"),
-    ('{"a":' * 5000 + "1" + "}" * 5000, "<stdin>", "nested too deeply"),
-    ('{"bars": {"aggravated_felony_sentence_years": NaN}}', "<stdin>", "invalid JSON"),
+    ('{"a":' * 5000 + "1" + "}" * 5000, "<stdin>:1:501: error F303", "nested too deeply"),
+    ('{"bars": {"aggravated_felony_sentence_years": NaN}}', "<stdin>:1:47: error F304", "NaN is not a number"),
 ])
 def test_invalid_facts_exit_3_with_location_and_no_traceback(text: str, location: str, words: str) -> None:
     code, out, err = run("eval", "-", input=text)
