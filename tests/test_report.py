@@ -86,6 +86,17 @@ def test_templates_can_be_overridden_by_name(tmp_path: Path) -> None:
         "Org report for affirmative-grant: Eligible\n"
 
 
+@pytest.mark.parametrize("template,line,words", [("ok\n{% if %}\n", 2, "template syntax error"),
+                                                  ("ok\n\n{{ report.no_such_part.x }}\n", 3, "no_such_part")])
+def test_a_broken_template_is_a_located_usage_error(tmp_path: Path, template: str, line: int, words: str) -> None:
+    (tmp_path / "case.md.j2").write_text(template)
+    for args in (["report", str(EXAMPLES / "affirmative-grant.yaml"), "--format", "md"],
+                 ["report", "--pack", str(EXAMPLES), "--format", "md", "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, [*args, "--templates", str(tmp_path)])
+        assert result.exit_code == 2 and "internal error" not in result.stderr
+        assert result.stderr.startswith(f"{tmp_path / 'case.md.j2'}:{line}:1: error T100") and words in result.stderr
+
+
 def test_training_pack_has_a_page_per_case_and_an_index(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--pack", str(EXAMPLES), "-o", str(tmp_path), "--exercise"])
     assert result.exit_code == 0, result.output
