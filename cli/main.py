@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -104,6 +104,11 @@ def _write_output(path: str, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as error:
         _cannot_write(error, path)
+
+
+def _folder(path: str) -> str:
+    """A folder as the user gave it, shown once with one trailing '/' (``pack/`` is not ``pack//``)."""
+    return os.path.normpath(path).rstrip("/") + "/" if path.strip("/") else "/"
 
 
 def _cannot_write(error: OSError, path: str) -> NoReturn:
@@ -380,7 +385,7 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
         _cannot_write(error, output)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
-    click.echo(f"wrote {len(written)} pages to {output}/")
+    click.echo(f"wrote {len(written)} pages to {_folder(output)}")
 
 
 @main.command("fmt")
@@ -440,13 +445,17 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
     try:
         kb = _load(rules_dir)
         if pack_dir:
-            cases = _pack_cases(kb, Path(pack_dir))
+            cases, errors = _pack_cases(kb, Path(pack_dir))
             formats = report.FORMATS if fmt == "both" else (fmt,)
             try:
                 written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
             except OSError as error:
                 _cannot_write(error, str(output))
-            click.echo(f"wrote {len(written)} files to {output}/")
+            click.echo(f"wrote {len(written)} files to {_folder(str(output))}")
+            if errors:
+                click.echo("\n".join(errors), err=True)
+                click.echo(f"{len(errors)} of {len(errors) + len(cases)} cases failed and have no page", err=True)
+                sys.exit(FactsError.exit_code)
             return
         text, name = _read_facts(str(facts))
         document = read_document(text, name)
@@ -464,29 +473,47 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         click.echo(page, nl=False)
 
 
-def _pack_cases(kb: Any, source: Path) -> list[tuple[str, Any]]:
-    """The cases of a training pack, each named for its page; a bad case stops the pack at its location."""
+def _pack_cases(kb: Any, source: Path) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The good cases of a training pack, each named for its page, and the located errors of the bad ones
+    (in input order): a bad case has no page, and the others still get theirs."""
     from asylum_kb import FactsError, batch, report
-    from asylum_kb.factsio import located, read_document, read_line
+    from asylum_kb.factsio import FactDocument, located, read_document, read_line
 
-    cases, taken = [], set()
-    if source.is_dir():
-        for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
-            text, name = _read_facts(str(path))
-            cases.append((path.stem, read_document(text, name)))
-    else:
+    cases: list[tuple[str, Any]] = []
+    errors: list[str] = []
+    taken: set[str] = set()
+
+    def documents() -> Iterator[tuple[str, FactDocument]]:
+        if source.is_dir():
+            for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
+                try:
+                    text, name = _read_facts(str(path))
+                    yield path.stem, read_document(text, name)
+                except FactsError as error:
+                    errors.append(str(error))
+            return
         for case in batch.read_jsonl(source):
-            if case.problem is not None:
-                raise FactsError([case.problem])
-            document = read_line(case.text, case.name, case.line)
+            try:
+                if case.problem is not None:
+                    raise FactsError([case.problem])
+                document = read_line(case.text, case.name, case.line)
+            except FactsError as error:
+                errors.append(str(error))
+                continue
             case_id = document.data.get("id") if isinstance(document.data, dict) else None
-            cases.append((report.page_name(case_id, case.line, taken), document))
-    for _, document in cases:
-        try:
-            kb.catalog.validate(document.data, document.name)
-        except FactsError as error:
-            raise located(error, document) from None
-    return [(name, document.data) for name, document in cases]
+            yield report.page_name(case_id, case.line, taken), document
+
+    try:
+        for name, document in documents():
+            try:
+                kb.catalog.validate(document.data, document.name)
+            except FactsError as error:
+                errors.append(str(located(error, document)))
+                continue
+            cases.append((name, document.data))
+    except FactsError as error:  # the source itself cannot be read
+        errors.append(str(error))
+    return cases, errors
 
 
 @main.command("schema")

@@ -517,7 +517,9 @@ CASES += [
     Case("report: -o /dev/full", command("report", "{example}", "-o", "/dev/full"), 2, ("/dev/full",)),
     Case("report: --pack jsonl with a bad line", lambda w: ((w / "p.jsonl").write_text(_jsonl(GOOD % "a", BAD_TYPE, GOOD % "c"))
                                                            and (["report", "--pack", "p.jsonl", "-o", "out"], None)),
-         3, ("p.jsonl:2:", "F301")),
+         3, ("p.jsonl:2:", "F301", "1 of 3 cases failed"),
+         check=lambda o, w: None if sorted(p.name for p in (w / "out").iterdir()) == ["a.html", "c.html", "index.html"]
+         else pytest.fail("the good cases have no pages")),
     Case("report: --pack without -o", command("report", "--pack", "{work}"), 2, ("-o",)),
     Case("report: template with a syntax error",
          lambda w: ((w / "t").mkdir(), (w / "t" / "case.html.j2").write_text("{% if %}"),

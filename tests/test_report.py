@@ -106,6 +106,30 @@ def test_training_pack_has_a_page_per_case_and_an_index(tmp_path: Path) -> None:
     assert all(f'href="{name}.html"' in index for name in cases) and "answer in the case page" in index
 
 
+def test_a_pack_with_bad_cases_writes_the_good_ones_and_locates_the_bad(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "a", "applicant": {"location": "inside_us"}}\n{"id": "b", "bars": {"persecutor": "no"}}\n'
+                     '{"id": "c", "applicant": {}\n{"id": "d"}\n')
+    result = CliRunner().invoke(main, ["report", "--pack", str(cases), "-o", str(tmp_path / "pack") + "/"])
+    assert result.exit_code == 3
+    assert sorted(p.name for p in (tmp_path / "pack").iterdir()) == ["a.html", "d.html", "index.html"]
+    assert f"wrote 3 files to {tmp_path / 'pack'}/\n" == result.stdout
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith(f"{cases}:2:36: error F301") and any(e.startswith(f"{cases}:3:") and "F304" in e
+                                                                     for e in errors)
+    assert errors[-1] == "2 of 4 cases failed and have no page"
+
+
+def test_a_folder_pack_with_a_bad_file_writes_the_others(tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("applicant: {location: inside_us}\n")
+    (folder / "bad.yaml").write_text("applicant:\n  location: mars\n")
+    result = CliRunner().invoke(main, ["report", "--pack", str(folder), "-o", str(tmp_path / "out"), "--format", "md"])
+    assert result.exit_code == 3 and result.stderr.startswith(f"{folder / 'bad.yaml'}:2:13: error F302")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.md", "index.md"]
+
+
 def test_usage_errors() -> None:
     assert CliRunner().invoke(main, ["report"]).exit_code == 2
     assert CliRunner().invoke(main, ["report", "--pack", str(EXAMPLES)]).exit_code == 2
