@@ -77,8 +77,8 @@ class _Cli(click.Group):
                 signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def _read_facts(path: str) -> tuple[str, str]:
-    """The text of a facts file (or stdin for '-') and the name to use in messages."""
+def _read_facts(path: str, prefix: bytes = b"") -> tuple[str, str]:
+    """The text of a facts file (or stdin for '-', after ``prefix`` already read from it) and its name in messages."""
     from asylum_kb import FactsError
     from asylum_kb.diagnostics import Diagnostic
     from asylum_kb.factsio import decode
@@ -87,7 +87,7 @@ def _read_facts(path: str) -> tuple[str, str]:
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            data = prefix + sys.stdin.buffer.read(MAX_INPUT_BYTES + 1 - len(prefix))
         else:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
@@ -149,7 +149,13 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
     """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
     or a folder of fact files (one result per case, in input order).
     """
-    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
+    stdin_lines: list[bytes] = []
+    stdin_is_batch = False
+    if facts == "-":
+        from asylum_kb.batch import peek_json_lines
+
+        stdin_is_batch, stdin_lines = peek_json_lines(sys.stdin.buffer)
+    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir()) or (facts == "-" and stdin_is_batch)
     if is_batch and fmt == "yaml":
         raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
@@ -160,12 +166,12 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
             from asylum_kb.batch import Options
 
             _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug, only or None, values_only),
-                        jobs or os.cpu_count() or 1)
+                        jobs or os.cpu_count() or 1, stdin_lines)
             return
         from asylum_kb import FactsError
         from asylum_kb.factsio import fact_locator, located, read_document
 
-        text, name = _read_facts(facts)
+        text, name = _read_facts(facts, b"".join(stdin_lines))
         document = read_document(text, name)
         try:
             result = kb.evaluate(document.data, as_of=as_of, source=name)
@@ -190,16 +196,21 @@ def _check_only(kb: Any, only: tuple[str, ...]) -> None:
                                      param_hint="'--only'")
 
 
-def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
-    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on.
+def _eval_batch(kb: Any, path: Path, options: Any, jobs: int, stdin_lines: list[bytes]) -> None:
+    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on. ``path`` '-' is
+    JSON Lines on stdin, of which ``stdin_lines`` were read to tell it from one document.
 
     Exit 3 if any case was invalid, 1 if any met an internal error.
     """
     from asylum_kb import FactsError, batch
     from asylum_kb.cli.progress import Progress
 
-    cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
-    progress = Progress(sys.stderr, batch.input_size(path))
+    if str(path) == "-":
+        cases = batch.read_jsonl_stream(sys.stdin.buffer, "<stdin>", first=stdin_lines)
+    else:
+        cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
+    size = 0 if str(path) == "-" else batch.input_size(path)
+    progress = Progress(sys.stderr, size)
     total = failed = internal = 0
     pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
     try:
@@ -220,7 +231,7 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
         sys.stdout.write("".join(pending))
         sys.stdout.flush()
         progress.clear()
-    progress.update(total, batch.input_size(path), force=True)
+    progress.update(total, size, force=True)
     progress.close()
     if failed:
         click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)

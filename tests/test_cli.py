@@ -92,6 +92,25 @@ def test_invalid_facts_exit_3_with_location_and_no_traceback(text: str, location
     assert err.startswith(location) and words in err and "Traceback" not in err
 
 
+def test_json_lines_on_stdin_are_a_batch_with_each_line_located() -> None:
+    lines = ['{"id": "a", "applicant": {"location": "inside_us"}}', "", '{"id": "b", "bars": {"persecutor": "no"}}',
+             '{"id": "c"}']
+    code, out, err = run("eval", "-", "--as-of", "2025-09-15", input="\n" + "\n".join(lines) + "\n")
+    assert code == 3 and [json.loads(line)["id"] for line in out.splitlines()] == ["a", "c"]
+    assert err.startswith("<stdin>:4:36: error F301") and "1 of 3 cases failed" in err
+
+
+@pytest.mark.parametrize("text", [
+    '{"id": "x",\n "applicant": {"location": "inside_us"}}\n',  # one JSON document over two lines
+    '{"id": "x", "applicant": {"location": "inside_us"}}\n\n',  # one line: one document
+    'id: x\napplicant: {location: inside_us}\n',  # YAML
+    '{"id": "x", "applicant": {"location": "inside_us"}\n}\n',  # the first line is not a whole object
+])
+def test_one_document_on_stdin_is_never_taken_for_a_batch(text: str) -> None:
+    code, out, _ = run("eval", "-", "--as-of", "2025-09-15", "--format", "json", input=text)
+    assert code == 0 and json.loads(out)["id"] == "x"
+
+
 def test_jsonl_error_names_the_line(tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"bars": {"persecutor": true}}\n{"bars": {"persecutor": "no"}}\n')
