@@ -265,3 +265,23 @@ def test_fact_errors_in_a_file_carry_line_and_column(tmp_path: Path, name: str, 
     assert exit_code == 3 and out == ""
     assert err.startswith(f"{path.parent}/{location}: error {code}")
     assert "Decimal" not in err and "Traceback" not in err
+
+
+def test_did_you_mean_never_suggests_the_opposite_value() -> None:
+    code, _, err = run("eval", "-", input="application: {status: filed}\n")
+    assert code == 3 and "error F302" in err and "did you mean" not in err
+    code, _, err = run("eval", "-", input="application: {status: pendin}\n")
+    assert code == 3 and "did you mean 'pending'?" in err
+
+
+@pytest.mark.parametrize("typed,known,hint", [
+    ("filed", ["not_filed", "pending"], None),
+    ("eligible", ["not_eligible", "uneligible", "eligible_now"], "did you mean 'eligible_now'?"),
+    ("lawful", ["unlawful", "lawfull"], "did you mean 'lawfull'?"),
+    ("not_filed", ["filed", "not_file"], "did you mean 'not_file'?"),
+    ("applies", ["non_applies", "was_no_applies"], None),
+])
+def test_suggestions_leave_out_negated_forms_of_the_typed_text(typed: str, known: list[str], hint: str | None) -> None:
+    from asylum_kb.diagnostics import suggest
+
+    assert suggest(typed, known) == hint
