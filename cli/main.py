@@ -565,9 +565,22 @@ def facts_command(rules_dir: str | None, debug: bool) -> None:
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     for name, spec in kb.catalog.facts.items():
-        kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
-        source = f"\n    source: {spec.citation}" if spec.citation else ""
-        click.echo(f"{name}: {kind}\n    {spec.question}{source}")
+        click.echo("\n".join(_fact_entries(name, spec)))
+
+
+def _fact_entries(name: str, spec: Any) -> Iterator[str]:
+    """A fact's lines for ``asylum-kb facts``, then those of each field of its records (``family.children[].name``)."""
+    kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
+    record = spec.items if spec.kind == "list" and spec.items is not None and spec.items.kind == "record" else None
+    if record is not None:
+        kind += " of records, each with the fields below"
+    yield f"{name}: {kind}"
+    if spec.question:
+        yield f"    {spec.question}"
+    if spec.citation:
+        yield f"    source: {spec.citation}"
+    for field in record.fields if record is not None else spec.fields:
+        yield from _fact_entries(f"{name}[].{field.name}" if record is not None else f"{name}.{field.name}", field)
 
 
 # The service's commands (asylum_kb/service): their modules import the web framework only when run.

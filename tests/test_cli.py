@@ -149,6 +149,13 @@ def test_facts_lists_questions() -> None:
     assert code == 0 and "applicant.last_arrival_date: date\n    When did the applicant last arrive" in out
 
 
+def test_facts_lists_the_fields_of_child_records_with_their_types() -> None:
+    code, out, _ = run("facts")
+    assert code == 0 and "family.children: list of records, each with the fields below\n" in out
+    assert "family.children[].date_of_birth: date\n    The child's date of birth." in out
+    assert "family.children[].us_citizen: boolean\n" in out and "family.children[].name: string\n" in out
+
+
 def test_committed_facts_schema_is_up_to_date() -> None:
     code, _, err = run("schema", "--check", str(ROOT / "schemas" / "facts.schema.json"))
     assert code == 0, err
