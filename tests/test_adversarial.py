@@ -492,9 +492,11 @@ CASES += [
          0, check=expect_value("mini.eligibility", "eligible")),
     Case("rules: + 9000 years runs past 9999, all facts known",
          rules("eval", **{"rules.yaml": RULES.replace("+ 1 year", "+ 9000 years")}), 0,
-         check=expect_value("mini.eligibility", "eligible"),
-         bug="a date sum past 9999-12-31 silently makes the condition unknown: 'undetermined' with every fact known "
-             "and no warning (a duration under the documented 10,000-year limit)"),
+         ('"code": "W101"', '"rule": "mini.late"', "person.arrived + 9000 years", '"person.arrived": "2025-01-01"'),
+         check=expect_value("mini.eligibility", "undetermined")),
+    Case("rules: + 9000 years in text names the rule and the fact's place",
+         lambda w: (rules("eval", **{"rules.yaml": RULES.replace("+ 1 year", "+ 9000 years")})(w)[0][:-2], None), 0,
+         ("case.yaml:4:12: warning W101 [mini.late]: person.arrived + 9000 years (in mini.late, rules/rules.yaml:",)),
     Case("rules: lint a bad folder", rules("lint", **{"rules.yaml": BAD_EXPR}), 4, ("rules/rules.yaml:21:5", "E102")),
     Case("rules: fmt a file with a YAML error", rules("fmt", **{"rules.yaml": "rules: [\n"}), 4, ("rules/rules.yaml:", "E200")),
     # --- compiled cache -------------------------------------------------------------------------
