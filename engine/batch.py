@@ -87,6 +87,8 @@ def read_jsonl_stream(handle: BinaryIO, name: str, limit: int = MAX_CASE_BYTES,
             return
         line_no += 1
         read += len(raw)
+        if line_no == 1:
+            factsio.check_encoding(raw, name)  # a UTF-16 file would fail on every line: say so once
         if len(raw) > limit and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # skip the rest of the over-long line
                 raw = handle.readline(limit)

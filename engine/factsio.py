@@ -37,12 +37,7 @@ def decode(data: bytes, name: str) -> str:
     A UTF-16 or UTF-32 file (with a byte-order mark, or without one: every other byte is NUL) is
     named at 1:1; otherwise the error points at the first bad byte's line and column.
     """
-    encoding = next((label for mark, label in _UTF16_32_MARKS if data.startswith(mark)), None)
-    if encoding is None and len(data) >= 2 and b"\x00" in data[:2] and data.count(b"\x00") * 4 >= len(data):
-        encoding = "UTF-16 or UTF-32 (no byte-order mark)"
-    if encoding:
-        raise FactsError([Diagnostic("F304", f"the file is {encoding} text, not UTF-8", file=name,
-                                     position=Position(1, 1), hint="save it as UTF-8")])
+    check_encoding(data, name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,6 +48,16 @@ def decode(data: bytes, name: str) -> str:
         raise FactsError([Diagnostic("F304", f"byte 0x{data[exc.start]:02x} is not UTF-8 text", file=name,
                                      position=Position(data.count(b"\n", 0, exc.start) + 1, column, shown),
                                      hint="save the file as UTF-8")]) from None
+
+
+def check_encoding(start: bytes, name: str) -> None:
+    """Refuse, at 1:1, a file whose first bytes show UTF-16 or UTF-32 (a byte-order mark, or every other byte NUL)."""
+    encoding = next((label for mark, label in _UTF16_32_MARKS if start.startswith(mark)), None)
+    if encoding is None and len(start) >= 2 and b"\x00" in start[:2] and start.count(b"\x00") * 4 >= len(start):
+        encoding = "UTF-16 or UTF-32 (no byte-order mark)"
+    if encoding:
+        raise FactsError([Diagnostic("F304", f"the file is {encoding} text, not UTF-8", file=name,
+                                     position=Position(1, 1), hint="save it as UTF-8")])
 
 
 def parse_document(text: str, name: str = "<facts>") -> Any:
