@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 from asylum_kb import FactsError
-from asylum_kb.factsio import parse_document
-from asylum_kb.yamlsource import load
+from asylum_kb.kb.factsio import parse_document
+from asylum_kb.kb.yamlsource import load
 
 
 def refusal(text: str) -> tuple[str, int, int]:
@@ -46,7 +46,7 @@ def test_a_surrogate_pair_is_one_character() -> None:
 
 
 def test_a_lone_surrogate_in_yaml_is_refused_by_either_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asylum_kb import yamlsource
+    from asylum_kb.kb import yamlsource
 
     for base in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         class Loader(base):  # type: ignore[valid-type,misc]
@@ -78,14 +78,14 @@ def test_json_constants_that_are_not_numbers_are_refused_where_they_stand(token:
 
 
 def test_json_nested_too_deeply_is_located_at_the_bracket_past_the_limit() -> None:
-    from asylum_kb.factsio import MAX_JSON_DEPTH
+    from asylum_kb.kb.factsio import MAX_JSON_DEPTH
 
     text = '{"a": "[[[",\n "bars": ' + "[" * 100_000 + "]" * 100_000 + "}"
     assert refusal(text) == ("F303", 2, 10 + MAX_JSON_DEPTH - 1)
 
 
 def decoding_problem(data: bytes) -> tuple[str, int, int, str]:
-    from asylum_kb.factsio import decode
+    from asylum_kb.kb.factsio import decode
 
     with pytest.raises(FactsError) as info:
         decode(data, "f.yaml")
@@ -105,7 +105,7 @@ def test_invalid_utf8_is_located_at_its_first_bad_byte_by_characters() -> None:
 
 
 def test_utf8_text_with_a_byte_order_mark_is_decoded_as_it_is() -> None:
-    from asylum_kb.factsio import decode
+    from asylum_kb.kb.factsio import decode
 
     assert decode("\ufeffa: 1\n".encode(), "f.yaml") == "\ufeffa: 1\n"
 

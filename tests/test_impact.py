@@ -164,8 +164,8 @@ def test_a_rule_sql_cannot_express_is_refused_at_load_naming_the_rule(tmp_path: 
 def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from asylum_kb import holidays
     from asylum_kb.impact.run import Variant, run_duckdb
+    from asylum_kb.language import holidays
     from impact_population import backend_answers, write_parquet
 
     rules = RULES + """\

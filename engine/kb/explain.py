@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import syntax as s
-from .checker import Checked
+from ..language import syntax as s
+from ..language.checker import Checked
 from .model import Rule
 from .shapes import Shapes
 
@@ -252,7 +252,7 @@ class Explainer:
 
     def _outside_calendar(self, rule_id: str, checked: Checked, node: s.Arith, values: NodeValues) -> None:
         """Record a date sum with known operands and no value, with the facts it read (by their path)."""
-        from .printer import to_text
+        from ..language.printer import to_text
 
         read = {}
         for name in s.walk(node):

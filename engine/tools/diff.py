@@ -13,14 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..kb.factsio import FactDocument, Keys, located
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Rule
+from ..kb.yamlsource import SourceFile
+from ..language.diagnostics import Diagnostic, FactsError, Position
+from ..language.values import iso, iso_date
 from . import ruleset_diff
-from .diagnostics import Diagnostic, FactsError, Position
-from .factsio import FactDocument, Keys, located
-from .kb import KnowledgeBase
-from .model import Rule
 from .scenarios import collect, load_file, read_source
-from .values import iso, iso_date
-from .yamlsource import SourceFile
 
 FACTS_ACCEPTED = "(the case's facts)"  # the pseudo-determination of a case one side accepts and the other rejects
 

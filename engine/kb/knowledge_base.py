@@ -13,24 +13,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..language import syntax as s
+from ..language.codegen import Program
+from ..language.diagnostics import UnknownRuleError, suggest
+from ..language.values import iso, iso_date
 from . import consistency
-from . import syntax as s
 from .catalog import Catalog
-from .codegen import Program
 from .consistency import FactWarning
-from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
 from .outcome import deciding
 from .shapes import Shapes
-from .values import iso, iso_date
 
 
 def default_rules_dir() -> Path:
     """The knowledge base shipped inside the package (a plain folder: importlib.resources costs start-up time)."""
-    from . import rules
+    from importlib import import_module
 
-    return Path(rules.__path__[0])
+    return Path(import_module("asylum_kb.rules").__path__[0])
 
 
 @dataclass
@@ -134,8 +134,8 @@ class Result:
         """Facts that contradict each other or the as-of date (the check rules that hold, W100), and date sums
         that ran outside the calendar behind an undetermined answer (W101), located by fact path."""
         self.facts_needed  # noqa: B018 - traces the rules behind undetermined answers, which finds W101 sites
-        return (consistency.warnings(self.kb, self.facts, self.values)
-                + consistency.outside_calendar(self.kb, self.explainer.outside_calendar))
+        return (consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
+                + consistency.outside_calendar(self.kb.rules, self.explainer.outside_calendar))
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""
