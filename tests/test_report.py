@@ -97,6 +97,15 @@ def test_a_broken_template_is_a_located_usage_error(tmp_path: Path, template: st
         assert result.stderr.startswith(f"{tmp_path / 'case.md.j2'}:{line}:1: error T100") and words in result.stderr
 
 
+def test_an_unreadable_template_is_a_usage_error_not_a_write_error(tmp_path: Path) -> None:
+    (tmp_path / "case.md.j2").write_bytes(b"caf\xe9 {{ report.name }}\n")
+    for args in (["report", str(EXAMPLES / "affirmative-grant.yaml"), "--format", "md"],
+                 ["report", "--pack", str(EXAMPLES), "--format", "md", "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, [*args, "--templates", str(tmp_path)])
+        assert result.exit_code == 2 and "error T100: cannot read template: not UTF-8 text" in result.stderr
+        assert "cannot write" not in result.stderr
+
+
 def test_training_pack_has_a_page_per_case_and_an_index(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--pack", str(EXAMPLES), "-o", str(tmp_path), "--exercise"])
     assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..kb.files import describe_os_error
 from ..kb.knowledge_base import KnowledgeBase, Result
 from ..kb.model import Rule
 from ..kb.outcome import deciding, main_reason
@@ -242,13 +243,17 @@ def _render(env: Any, name: str, **context: Any) -> str:
     import jinja2
 
     try:
-        return str(env.get_template(name).render(**context))
+        template = env.get_template(name)
+    except (OSError, UnicodeDecodeError) as error:  # a template file that cannot be read
+        where = getattr(error, "filename", None) or name
+        reason = describe_os_error(error) if isinstance(error, OSError) else "not UTF-8 text"
+        raise TemplateError([Diagnostic("T100", f"cannot read template: {reason}", file=str(where))]) from None
     except jinja2.TemplateSyntaxError as error:
-        where = error.filename or error.name or name
-        line = (error.source or "").splitlines()[error.lineno - 1:error.lineno] if error.lineno else []
-        raise TemplateError([Diagnostic("T100", f"template syntax error: {error.message}", file=where,
-                                        position=Position(error.lineno, 1, line[0] if line else ""),
-                                        hint="fix the template, or leave it out to use the shipped one")]) from None
+        raise _syntax_error(error, name) from None
+    try:
+        return str(template.render(**context))
+    except jinja2.TemplateSyntaxError as error:  # an included template
+        raise _syntax_error(error, name) from None
     except jinja2.TemplateError as error:
         import traceback
 
@@ -257,6 +262,14 @@ def _render(env: Any, name: str, **context: Any) -> str:
         raise TemplateError([Diagnostic("T100", f"template error while rendering: {error.message or error}",
                                         file=where, position=position,
                                         hint="a custom template can use only the names the shipped one uses")]) from None
+
+
+def _syntax_error(error: Any, name: str) -> TemplateError:
+    where = error.filename or error.name or name
+    line = (error.source or "").splitlines()[error.lineno - 1:error.lineno] if error.lineno else []
+    return TemplateError([Diagnostic("T100", f"template syntax error: {error.message}", file=where,
+                                     position=Position(error.lineno, 1, line[0] if line else ""),
+                                     hint="fix the template, or leave it out to use the shipped one")])
 
 
 def page_name(case_id: object, line: int, taken: set[str]) -> str:
