@@ -100,8 +100,9 @@ def read_jsonl_stream(handle: BinaryIO, name: str, limit: int = MAX_CASE_BYTES,
             # a byte-order mark may open the file (editors on Windows write one); it is not part of the case
             text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            yield Case(name, line_no, problem=Diagnostic("F304", f"line is not UTF-8 text: {exc.reason}", file=name,
-                                                          position=Position(line_no, exc.start + 1)),
+            column = len(raw[:exc.start].decode("utf-8", "replace")) + 1  # in characters, as the other errors count
+            yield Case(name, line_no, problem=Diagnostic("F304", f"byte 0x{raw[exc.start]:02x} is not UTF-8 text",
+                                                          file=name, position=Position(line_no, column)),
                        bytes_read=read)
             continue
         if text.strip():
