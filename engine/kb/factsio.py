@@ -147,6 +147,8 @@ def _json(text: str, name: str, line_no: int = 0) -> Any:
     except _NotANumber as bad:
         raise _located(text, name, "F304", f"{bad.token} is not a number JSON allows", _number_offset(text, bad.token),
                        "write a finite number, or null for unknown", line_no) from None
+    except ValueError as exc:  # anything else Python's reader refuses, at the document's start
+        raise _located(text, name, "F304", f"invalid JSON: {exc}", 0, None, line_no) from None
     except RecursionError:
         raise _located(text, name, "F303", f"JSON is nested too deeply for the reader (here it passes {MAX_JSON_DEPTH} levels)",
                        _too_deep(text), "fact documents are a few levels deep", line_no) from None
@@ -297,21 +299,19 @@ MAX_JSON_DEPTH = 100  # where a too-deep error points; the reader itself stops w
 
 def _too_deep(text: str) -> int:
     """The offset of the first bracket that opens level ``MAX_JSON_DEPTH + 1``, strings skipped."""
-    depth, index = 0, 0
-    while index < len(text):
-        char = text[index]
-        if char == '"':
-            string = _STRING.match(text, index)
-            index = string.end() if string else index + 1
-            continue
+    depth = 0
+    for token in _BRACKET_OR_STRING.finditer(text):
+        char = token.group()
         if char in "{[":
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                return index
+                return token.start()
         elif char in "}]":
             depth -= 1
-        index += 1
     return 0
+
+
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 def _as_facts_problem(problem: Diagnostic) -> Diagnostic:
