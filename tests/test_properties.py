@@ -268,8 +268,9 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
 
 
 def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
-                  context: tuple[str, str, int] | None) -> list[str]:
-    """The facts-needed walk as it was before it was compiled: over the syntax tree, by node identity."""
+                  context: tuple[str, str, int] | None, outside_calendar: dict[str, Any]) -> list[str]:
+    """The facts-needed walk as it was before it was compiled: over the syntax tree, by node identity.
+    Date sums with known operands and no value land in ``outside_calendar`` (text → facts read)."""
     if checked is None or trace is None:
         return []
     values = {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
@@ -281,7 +282,15 @@ def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
         node = stack.pop()
         if values.get(id(node), 0) is not None and id(node) in values:
             continue
-        if isinstance(node, s.Name):
+        if isinstance(node, s.Arith) and checked.type_of(node).kind == "date" and id(node) in values \
+                and all(values.get(id(part)) is not None for part in (node.left, node.right)):
+            read = {}
+            for name in s.walk(node):
+                found = checked.bindings.get(id(name)) if isinstance(name, s.Name) else None
+                if found is not None and found.kind == "fact":
+                    read[found.target] = values.get(id(name))
+            outside_calendar.setdefault(to_text(node), read)
+        elif isinstance(node, s.Name):
             binding = checked.bindings.get(id(node))
             if binding is None:
                 continue
@@ -325,16 +334,18 @@ def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the
             continue
         if rule.for_each:
             items_trace, per_item = trace
-            assert explainer._unknown_facts(rule.items, items_trace, None) == _walked_needs(
-                rule.items, items_trace, explainer.facts_needed, None), rule.id
+            assert explainer._unknown_facts(rule.items, items_trace, None, rule.id) == _walked_needs(
+                rule.items, items_trace, explainer.facts_needed, None, {}), rule.id
             items_name = rule.items.expr.dotted if isinstance(rule.items.expr, s.Name) else "items"
             contexts = [(rule.for_each["var"], items_name, i) for i in range(len(per_item))]
         else:
             per_item, contexts = [trace], [None]
         for item_trace, context in zip(per_item, contexts):
             for checked, part in zip((rule.when, rule.value, rule.otherwise), item_trace):
-                assert explainer._unknown_facts(checked, part, context) == _walked_needs(
-                    checked, part, explainer.facts_needed, context), rule.id
+                walked: dict[str, Any] = {}
+                assert explainer._unknown_facts(checked, part, context, rule.id) == _walked_needs(
+                    checked, part, explainer.facts_needed, context, walked), rule.id
+                assert all(explainer.outside_calendar[(rule.id, text)] == read for text, read in walked.items())
     fresh = kb.evaluate(document, as_of=as_of).explainer
     assert fresh.statuses() == {rule_id: explainer.status(rule_id) for rule_id in kb.rules}
 
@@ -344,5 +355,36 @@ def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the
 def test_compiled_facts_needed_agrees_with_the_tree_walk_on_random_expressions(expr: s.Expr, case: dict[str, Any]) -> None:
     compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
     recorded = compiled.program.traced(case, AS_OF)[1]["expr"][1]
-    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None) == _walked_needs(
-        compiled.checked, recorded, lambda rule_id: [], None)
+    compiled_found: dict[str, Any] = {}
+    walked_found: dict[str, Any] = {}
+    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None,
+                        lambda text, read: compiled_found.setdefault(text, read)) == _walked_needs(
+        compiled.checked, recorded, lambda rule_id: [], None, walked_found)
+    assert compiled_found == walked_found
+
+
+extreme_facts = st.fixed_dictionaries({}, optional={
+    "d": st.dates(min_value=date(9970, 1, 1)), "e": st.dates(max_value=date(1, 6, 1)), "n": st.integers(-10, 10)})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions("date"), extreme_facts)
+def test_date_sums_outside_the_calendar_are_found_by_the_compiled_walk_as_by_the_tree_walk(
+        expr: s.Expr, case: dict[str, Any]) -> None:
+    compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
+    recorded = compiled.program.traced(case, AS_OF)[1]["expr"][1]
+    compiled_found: dict[str, Any] = {}
+    walked_found: dict[str, Any] = {}
+    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None,
+                        lambda text, read: compiled_found.setdefault(text, read)) == _walked_needs(
+        compiled.checked, recorded, lambda rule_id: [], None, walked_found)
+    assert compiled_found == walked_found
+
+
+def test_a_date_sum_past_the_calendar_is_reported_with_the_facts_it_read() -> None:
+    compiled = compile_expression("d + 30 years", FACT_TYPES, PARAMETERS)
+    recorded = compiled.program.traced({"d": date(9990, 1, 1)}, AS_OF)[1]["expr"][1]
+    found: dict[str, Any] = {}
+    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None,
+                        lambda text, read: found.setdefault(text, read)) == []
+    assert found == {"d + 30 years": {"d": date(9990, 1, 1)}}

@@ -65,6 +65,9 @@ class Explainer:
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
         self._needed: dict[str, list[str]] = {}
+        # (rule id, expression) → the facts it read: date sums that ran outside the calendar, found while
+        # looking for the facts an undetermined answer needs
+        self.outside_calendar: dict[tuple[str, str], dict[str, Any]] = {}
 
     def trace(self, rule_id: str) -> Any:
         if rule_id not in self.traces:
@@ -169,7 +172,7 @@ class Explainer:
             needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
             if self.values.get(rule.id) is None:
                 status = "undetermined"
-                needed = needed or self._unknown_facts(rule.items, items_trace, None)
+                needed = needed or self._unknown_facts(rule.items, items_trace, None, rule.id)
             return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
         return self._single(rule, trace, self.values.get(rule.id), None, None)
 
@@ -196,12 +199,12 @@ class Explainer:
         if value is None:
             # Only what could still change the value: the condition if it is unknown, the branches it could take,
             # and, for a condition that may hold, the exceptions that could defeat it.
-            needed = self._unknown_facts(rule.when, when_trace, context) if condition is None else []
+            needed = self._unknown_facts(rule.when, when_trace, context, rule.id) if condition is None else []
             if not plan.boolean:
                 if condition is not False:
-                    needed += self._unknown_facts(rule.value, value_trace, context)
+                    needed += self._unknown_facts(rule.value, value_trace, context, rule.id)
                 if condition is not True:
-                    needed += self._unknown_facts(rule.otherwise, otherwise_trace, context)
+                    needed += self._unknown_facts(rule.otherwise, otherwise_trace, context, rule.id)
             elif condition is not False:
                 needed += [n for d in plan.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
             outcome.facts_needed = list(dict.fromkeys(needed))
@@ -244,11 +247,19 @@ class Explainer:
         return self._needed[rule_id]
 
     def _unknown_facts(self, checked: Checked | None, trace: tuple[Any, ...] | None,
-                       context: needs.Context | None) -> list[str]:
-        """The unknown facts that an unknown expression is waiting for (only parts that could matter)."""
+                       context: needs.Context | None, rule_id: str) -> list[str]:
+        """The unknown facts that an unknown expression is waiting for (only parts that could matter).
+
+        A date sum or difference that is unknown although its operands are known ran outside the
+        calendar; it is recorded in ``outside_calendar`` (it waits for no fact).
+        """
         if checked is None or trace is None:
             return []
-        return needs.facts_needed(self.shapes.needs(checked), trace, self.facts_needed, context)
+
+        def outside_calendar(text: str, read: dict[str, Any]) -> None:
+            self.outside_calendar.setdefault((rule_id, text), read)
+
+        return needs.facts_needed(self.shapes.needs(checked), trace, self.facts_needed, context, outside_calendar)
 
     def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
         facts = {name: values[key] for key, name in self.shapes.names_read(node) if key in values}
