@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _json_line = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 MAX_CASE_BYTES = 5_000_000
-CHUNK_SIZE = 128
+CHUNK_SIZE = 64
 CHUNKS_IN_FLIGHT_PER_JOB = 4
 FACT_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
