@@ -170,6 +170,8 @@ class Run:
         return "SELECT " + ", ".join(parts) + f" FROM ({self.compiled.select(base)}) AS rules"
 
     def _sides(self, rule: Rule) -> tuple[str, str]:
+        if rule.for_each:
+            return self.compiled.member_values(0, rule.id), self.compiled.member_values(len(self.variants) - 1, rule.id)
         return self.compiled.reported(0, rule.id), self.compiled.reported(len(self.variants) - 1, rule.id)
 
     def _pair(self, rule: Rule) -> str:
@@ -178,11 +180,9 @@ class Run:
         A per-item rule's key is the case's list of member values (or pairs): cases share few such lists.
         """
         before, after = self._sides(rule)
-        if rule.for_each:
-            if before == after:
-                return f"list_transform({before}, lambda m_x: m_x.value)"
-            return f"list_transform(list_zip({before}, {after}), lambda z_x: {{'b': z_x[1].value, 'a': z_x[2].value}})"
-        return before if before == after else f"{{'b': {before}, 'a': {after}}}"
+        if before == after:
+            return before
+        return f"list_zip({before}, {after})" if rule.for_each else f"{{'b': {before}, 'a': {after}}}"
 
     def pairs(self, row: dict[str, Any]) -> list[tuple[str, Any, Any, int]]:
         """(rule, before, after, count) from a ``summary_query`` row: histogram keys unfolded into value pairs.
@@ -197,7 +197,7 @@ class Run:
             for entry in row[f"t{number}"] or []:  # no key at all: every value was null
                 key, count = entry["key"], int(entry["value"])
                 for item in (key if rule.for_each else [key]):
-                    counts[(item, item) if same else (item["b"], item["a"])] += count
+                    counts[(item, item) if same else _both(item)] += count
             if not rule.for_each and same:
                 missing = int(row["cases"]) - sum(counts.values())
                 if missing:
@@ -262,6 +262,12 @@ class Run:
             document = fact_document(flat_facts(variant.kb, row))
             counts.update(variant.kb.evaluate(document, as_of=variant.as_of).facts_needed)
         return counts.most_common(10)
+
+
+def _both(pair: Any) -> tuple[Any, Any]:
+    """A (before, after) pair as DuckDB returns it: a named struct is a dict, ``list_zip``'s an unnamed tuple."""
+    before, after = pair.values() if isinstance(pair, dict) else pair
+    return before, after
 
 
 def _condensed(rows: list[Transition], rule: Rule, compare: bool) -> list[Transition]:
