@@ -91,3 +91,12 @@ def test_a_summary_run_keeps_no_table_of_every_case(synthetic: Path) -> None:
     run_duckdb([Variant(KB, date(2025, 7, 1), "a"), Variant(KB, date(2026, 3, 1), "b")], str(synthetic), sample=0,
                connection=con)
     assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
+
+
+def test_the_sample_is_taken_in_the_same_pass_and_is_the_same_on_any_number_of_threads(synthetic: Path) -> None:
+    variants = [Variant(KB, date(2026, 3, 1), "b")]
+    one = run_duckdb(variants, str(synthetic), sample=50, threads=1)
+    two = run_duckdb(variants, str(synthetic), sample=50, threads=2)
+    assert one.sample == two.sample == 50
+    assert one.facts_needed == two.facts_needed and one.facts_needed[0]
+    assert run_duckdb(variants, str(synthetic), sample=5000).sample == 3000  # never more than the cases
