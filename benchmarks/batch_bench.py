@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import asylum_kb
-from asylum_kb.catalog import FactSpec
+from asylum_kb.kb.factspec import FactSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "asylum-kb")

@@ -11,8 +11,8 @@ import timeit
 from datetime import date
 
 import asylum_kb
-from asylum_kb.expression import compile_expression
-from asylum_kb.runtime import DatedValues
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.runtime import DatedValues
 
 EXPRESSION = """
     applicant.location in ["inside_us", "at_port_of_entry"]

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import asylum_kb
 import kb_cases
-from asylum_kb.kb import default_rules_dir
+from asylum_kb.kb.knowledge_base import default_rules_dir
 
 AS_OF = kb_cases.AS_OF
 

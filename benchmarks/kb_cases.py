@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asylum_kb
-from asylum_kb.values import add_years
+from asylum_kb.language.values import add_years
 
 AS_OF = date(2025, 9, 15)
 KINDS = ("complete", "children", "sparse")

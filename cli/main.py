@@ -80,7 +80,7 @@ class _Cli(click.Group):
 def _read_facts(path: str) -> tuple[str, str]:
     """The text of a facts file (or stdin for '-') and the name to use in messages."""
     from asylum_kb import FactsError
-    from asylum_kb.diagnostics import Diagnostic
+    from asylum_kb.language.diagnostics import Diagnostic
 
     name = "<stdin>" if path == "-" else path
     try:
@@ -150,13 +150,13 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
         _check_only(kb, only)
         selection = {"explain": explain, "only": only or None, "values_only": values_only and not explain}
         if is_batch:
-            from asylum_kb.batch import Options
+            from asylum_kb.batch.runner import Options
 
             _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug, only or None, values_only),
                         jobs or os.cpu_count() or 1)
             return
         from asylum_kb import FactsError
-        from asylum_kb.factsio import fact_locator, located, read_document
+        from asylum_kb.kb.factsio import fact_locator, located, read_document
 
         text, name = _read_facts(facts)
         document = read_document(text, name)
@@ -173,7 +173,7 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
 
 def _check_only(kb: Any, only: tuple[str, ...]) -> None:
     """``--only`` names determinations; anything else is a usage error (exit 2) naming the close ones."""
-    from asylum_kb.diagnostics import suggest
+    from asylum_kb.language.diagnostics import suggest
 
     determinations = [rule.id for rule in kb.determinations]
     for rule_id in only:
@@ -188,7 +188,8 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
 
     Exit 3 if any case was invalid, 1 if any met an internal error.
     """
-    from asylum_kb import FactsError, batch
+    from asylum_kb import FactsError
+    from asylum_kb.batch import runner as batch
     from asylum_kb.cli.progress import Progress
 
     cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
@@ -227,13 +228,13 @@ def _format(result: Any, fmt: str, selection: dict[str, Any], locate: Any = None
         import yaml
 
         return str(yaml.safe_dump(result.to_dict(**selection), sort_keys=False, allow_unicode=True))
-    from asylum_kb.render_text import render
+    from asylum_kb.report.render_text import render
 
     return render(result, explain=selection["explain"], only=selection["only"], locate=locate)
 
 
 def _load(rules_dir: str | None) -> Any:
-    from asylum_kb.cache import load_cached
+    from asylum_kb.kb.cache import load_cached
 
     return load_cached(rules_dir)
 
@@ -278,7 +279,7 @@ def lint_command(directory: str | None, fmt: str, debug: bool) -> None:
 
     Exit code 1 when there are errors; warnings alone exit 0.
     """
-    from asylum_kb.lint import lint
+    from asylum_kb.tools.lint import lint
 
     kb = _load_checked(directory, fmt, debug)
     findings = lint(kb)
@@ -299,8 +300,8 @@ def lint_command(directory: str | None, fmt: str, debug: bool) -> None:
 @_common
 def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_dir: str | None, debug: bool) -> None:
     """Run YAML scenario tests (default: tests/scenarios) and print a diff for every failure."""
-    from asylum_kb import scenarios
-    from asylum_kb.coverage import coverage, total_percent
+    from asylum_kb.tools import scenarios
+    from asylum_kb.tools.coverage import coverage, total_percent
 
     targets = [Path(p) for p in paths] or [Path("tests/scenarios")]
     if not paths and not targets[0].is_dir():
@@ -347,7 +348,7 @@ def test_command(paths: tuple[str, ...], with_coverage: bool, fmt: str, rules_di
 def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: tuple[str, ...], fmt: str,
                  exit_code: bool, debug: bool) -> None:
     """Compare two as-of dates or two knowledge bases: eras, rules, parameters, facts, and which case answers change."""
-    from asylum_kb import diff
+    from asylum_kb.tools import diff
 
     if len(dates) > 2 or len(rule_dirs) > 2 or (len(dates) < 2 and len(rule_dirs) < 2):
         raise click.UsageError("give --as-of twice, --rules twice, or both")
@@ -369,7 +370,7 @@ def diff_command(dates: list[date], rule_dirs: tuple[str, ...], scenario_paths: 
 @_common
 def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> None:
     """Generate the rulebook: one page per ruleset, parameters with their dated values, eras."""
-    from asylum_kb import rulebook
+    from asylum_kb.report import rulebook
 
     try:
         kb = _load(rules_dir)
@@ -387,7 +388,7 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
     """Lay out rule files canonically (key order, indentation), keeping comments. Default: ./rules."""
-    from asylum_kb.fmt import format_paths
+    from asylum_kb.tools.fmt import format_paths
     from ruamel.yaml import YAMLError
 
     targets = [Path(p) for p in paths] or [Path("rules")]
@@ -420,8 +421,9 @@ def fmt_command(paths: tuple[str, ...], check: bool, debug: bool) -> None:
 def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, fmt: str, output: str | None,
                    exercise: bool, templates: str | None, rules_dir: str | None, debug: bool) -> None:
     """Render a case report (Markdown or self-contained HTML) or, with --pack, a training pack."""
-    from asylum_kb import FactsError, report
-    from asylum_kb.factsio import fact_locator, located, read_document
+    from asylum_kb import FactsError
+    from asylum_kb.kb.factsio import fact_locator, located, read_document
+    from asylum_kb.report import case_report as report
 
     if (facts is None) == (pack_dir is None):
         raise click.UsageError("give either FACTS or --pack FOLDER")
@@ -464,8 +466,10 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
 
 def _pack_cases(kb: Any, source: Path) -> list[tuple[str, Any]]:
     """The cases of a training pack, each named for its page; a bad case stops the pack at its location."""
-    from asylum_kb import FactsError, batch, report
-    from asylum_kb.factsio import located, read_document, read_line
+    from asylum_kb import FactsError
+    from asylum_kb.batch import runner as batch
+    from asylum_kb.kb.factsio import located, read_document, read_line
+    from asylum_kb.report import case_report as report
 
     cases, taken = [], set()
     if source.is_dir():
@@ -497,7 +501,7 @@ def schema_command(output: str | None, check_file: str | None, editor: bool, rul
     """Print the JSON Schema of fact documents (generated from the facts catalog), or with --editor of rule files."""
     try:
         if editor:
-            from asylum_kb.schema_check import editor_schema
+            from asylum_kb.kb.schema_check import editor_schema
 
             schema = editor_schema()
         else:

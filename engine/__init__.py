@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError, UnknownRuleError
+from .language.diagnostics import AsylumKbError, Diagnostic, FactsError, RulesError, UnknownRuleError
 
 if TYPE_CHECKING:
-    from .kb import KnowledgeBase, Result
+    from .kb.knowledge_base import KnowledgeBase, Result
 
 __all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result", "RulesError", "UnknownRuleError", "load"]
 
@@ -25,7 +25,7 @@ __all__ = ["AsylumKbError", "Diagnostic", "FactsError", "KnowledgeBase", "Result
 def __getattr__(name: str) -> Any:
     """``KnowledgeBase`` and ``Result`` are imported on first use, so `asylum-kb --help` starts without the engine."""
     if name in ("KnowledgeBase", "Result"):
-        from . import kb
+        from .kb import knowledge_base as kb
 
         return getattr(kb, name)
     raise AttributeError(f"module 'asylum_kb' has no attribute {name!r}")
@@ -33,6 +33,6 @@ def __getattr__(name: str) -> Any:
 
 def load(rules_dir: str | Path | None = None) -> KnowledgeBase:
     """Load, check and compile a rules directory (default: the knowledge base shipped in the package)."""
-    from .loader import load_directory
+    from .kb.loader import load_directory
 
     return load_directory(rules_dir)

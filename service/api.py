@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asylum_kb.diagnostics import suggest
+from asylum_kb.language.diagnostics import suggest
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -39,7 +39,7 @@ def evaluate(request: Request, loaded: Loaded) -> dict[str, Any]:
 
 
 def report(request: Request, loaded: Loaded) -> Response:
-    from asylum_kb import report as reports
+    from asylum_kb.report import case_report as reports
 
     fmt = request.query_params.get("format", "html")
     if fmt not in REPORT_TYPES:
@@ -91,7 +91,7 @@ def eras(_request: Request, loaded: Loaded) -> list[dict[str, Any]]:
 
 
 def diff(request: Request, loaded: Loaded) -> dict[str, Any]:
-    from asylum_kb import diff as diffs
+    from asylum_kb.tools import diff as diffs
 
     data = envelope(request.state.data, ("a", "b", "cases"))
     sides = []

@@ -67,9 +67,9 @@ def serve_command(host: str, port: int, rules_dir: str | None, token_file: str |
 def interview_command(as_of: date | None, save: str | None, resume: str | None, goals: tuple[str, ...], lang: str,
                       rules_dir: str | None, debug: bool) -> None:
     """Ask the questions that still matter, most decisive first, until the answers are decided or you quit ('q')."""
-    from asylum_kb.cache import load_cached
-    from asylum_kb.diagnostics import suggest
-    from asylum_kb.translations import load as load_translations
+    from asylum_kb.kb.cache import load_cached
+    from asylum_kb.kb.translations import load as load_translations
+    from asylum_kb.language.diagnostics import suggest
 
     from . import interview, terminal
 
@@ -97,7 +97,7 @@ def interview_command(as_of: date | None, save: str | None, resume: str | None, 
 def _resume(kb: Any, path: str) -> dict[str, Any]:
     """The answers of a saved fact document, checked like any fact document."""
     from asylum_kb.cli.main import _read_facts
-    from asylum_kb.factsio import parse_document
+    from asylum_kb.kb.factsio import parse_document
 
     text, name = _read_facts(path)
     document = parse_document(text, name) or {}

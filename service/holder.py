@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from asylum_kb import AsylumKbError, KnowledgeBase
-from asylum_kb.translations import Translation
-from asylum_kb.translations import load as load_translations
+from asylum_kb.kb.translations import Translation
+from asylum_kb.kb.translations import load as load_translations
 
 log = logging.getLogger("asylum_kb.service")
 
@@ -39,7 +39,7 @@ def shipped_facts_schema() -> dict[str, Any]:
 
 def load(rules_dir: str | None) -> Loaded:
     """Load (from the compiled cache when current) a knowledge base and everything served beside it."""
-    from asylum_kb.cache import load_cached
+    from asylum_kb.kb.cache import load_cached
 
     kb = load_cached(rules_dir)
     # The shipped rules' schema is the committed file; another rules folder's is generated the same way.
@@ -49,7 +49,7 @@ def load(rules_dir: str | None) -> Loaded:
 
 def fingerprint(directory: Path) -> str:
     """Changes whenever a rule file or a translation file changes."""
-    from asylum_kb.cache import fingerprint as rules_fingerprint
+    from asylum_kb.kb.cache import fingerprint as rules_fingerprint
 
     translations = "".join(f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size};" for p in sorted(directory.glob("facts.*.po")))
     return f"{rules_fingerprint(directory)}:{translations}"  # None (a file cannot be read) counts as a change too

@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from asylum_kb import KnowledgeBase, Result
-from asylum_kb.catalog import FactSpec
-from asylum_kb.translations import SOURCE_LANGUAGE, Translation
+from asylum_kb.kb.factspec import FactSpec
+from asylum_kb.kb.translations import SOURCE_LANGUAGE, Translation
 
 from .interface import ANSWER_WORDS, WORDS
 

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from asylum_kb import FactsError
-from asylum_kb.diagnostics import Diagnostic
-from asylum_kb.factsio import parse_document
+from asylum_kb.kb.factsio import parse_document
+from asylum_kb.language.diagnostics import Diagnostic
 
 from .errors import BODY_NAME, ServiceError, problem
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import asylum_kb
 import pytest
-from asylum_kb import scenarios
-from asylum_kb import types as t
-from asylum_kb.expression import compile_expression
-from asylum_kb.runtime import DatedValues
-from asylum_kb.values import Duration
+from asylum_kb.language import types as t
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.runtime import DatedValues
+from asylum_kb.language.values import Duration
+from asylum_kb.tools import scenarios
 from hypothesis import settings
 
 AS_OF = date(2025, 9, 15)

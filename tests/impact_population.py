@@ -14,8 +14,8 @@ from typing import Any
 import asylum_kb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from asylum_kb.catalog import FactSpec
 from asylum_kb.impact.run import contract_value
+from asylum_kb.kb.factspec import FactSpec
 from hypothesis import strategies as st
 
 LEAP = [date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1), date(2023, 2, 28), date(2025, 2, 28),

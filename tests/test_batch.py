@@ -18,7 +18,7 @@ from typing import Any
 import asylum_kb
 import pytest
 import yaml
-from asylum_kb import batch
+from asylum_kb.batch import runner as batch
 from asylum_kb.cli.main import main
 from asylum_kb.cli.progress import Progress
 from click.testing import CliRunner
@@ -117,7 +117,7 @@ def test_batch_results_are_exactly_the_one_by_one_results_in_input_order(
     monkeypatch.setattr(batch, "CHUNK_SIZE", 7)  # many chunks, so order across workers is exercised
     documents = varied_cases(120)
     cases = write_jsonl(tmp_path / "cases.jsonl", [json.dumps(c) for c in documents])
-    options = batch.Options(as_of=asylum_kb.kb.as_date(AS_OF, "as_of"))
+    options = batch.Options(as_of=asylum_kb.kb.knowledge_base.as_date(AS_OF, "as_of"))
     outputs = [outcome.output for _, outcome in batch.run(kb, batch.read_jsonl(cases), options, jobs)]
     assert outputs == [one_by_one(kb, c) for c in documents]
 
@@ -303,14 +303,14 @@ def test_a_duplicate_key_on_a_line_is_located_on_that_line(tmp_path: Path) -> No
 
 def test_an_internal_error_in_one_case_loses_no_other_result_and_exits_1(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    evaluate = asylum_kb.kb.KnowledgeBase.evaluate
+    evaluate = asylum_kb.kb.knowledge_base.KnowledgeBase.evaluate
 
     def failing_on_boom(self: asylum_kb.KnowledgeBase, facts: Any = None, **options: Any) -> Any:
         if isinstance(facts, dict) and facts.get("id") == "boom":
             raise RuntimeError("a bug")
         return evaluate(self, facts, **options)
 
-    monkeypatch.setattr(asylum_kb.kb.KnowledgeBase, "evaluate", failing_on_boom)
+    monkeypatch.setattr(asylum_kb.kb.knowledge_base.KnowledgeBase, "evaluate", failing_on_boom)
     cases = write_jsonl(tmp_path / "cases.jsonl", ['{"id": 1}', '{"id": "boom"}', '{"id": 3}'])
     code, out, err = run("eval", str(cases), "--as-of", AS_OF, "--jobs", "1")
     assert code == 1 and [json.loads(line)["id"] for line in out.splitlines()] == [1, 3]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asylum_kb import cache
+from asylum_kb.kb import cache
 from kbfiles import write_kb
 
 FACTS = {"person": {"filed": "2025-09-01", "arrived": "2025-01-01"}}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from asylum_kb import RulesError
-from asylum_kb import types as t
-from asylum_kb.expression import compile_expression
+from asylum_kb.language import types as t
+from asylum_kb.language.expression import compile_expression
 from conftest import FACT_TYPES, PARAMETERS
 
 ERRORS = [

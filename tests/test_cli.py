@@ -166,7 +166,7 @@ def test_every_example_evaluates_with_a_readable_explanation(example: str) -> No
 
 def test_committed_editor_schema_is_up_to_date_and_validates_every_rule_file() -> None:
     import jsonschema
-    from asylum_kb.yamlsource import load as load_yaml
+    from asylum_kb.kb.yamlsource import load as load_yaml
 
     path = ROOT / "schemas" / "rule-file.schema.json"
     code, _, err = run("schema", "--editor", "--check", str(path))
@@ -183,7 +183,7 @@ def test_committed_editor_schema_is_up_to_date_and_validates_every_rule_file() -
 
 def test_examples_validate_against_the_facts_schema() -> None:
     import jsonschema
-    from asylum_kb.yamlsource import load as load_yaml
+    from asylum_kb.kb.yamlsource import load as load_yaml
 
     schema = json.loads((ROOT / "schemas" / "facts.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)

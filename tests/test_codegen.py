@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import asylum_kb
-from asylum_kb.codegen import _identifier
+from asylum_kb.language.codegen import _identifier
 from hypothesis import given
 from hypothesis import strategies as st
 from kbfiles import PARAMETERS, RULES, write_kb

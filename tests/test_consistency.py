@@ -9,8 +9,8 @@ from pathlib import Path
 
 import asylum_kb
 import pytest
-from asylum_kb import counterfactual
-from asylum_kb.yamlsource import load as load_yaml
+from asylum_kb.kb.yamlsource import load as load_yaml
+from asylum_kb.report import counterfactual
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,7 @@ def test_consistent_facts_carry_no_warnings_key(kb: asylum_kb.KnowledgeBase) -> 
 
 
 def test_the_text_result_names_the_warning_and_its_facts(kb: asylum_kb.KnowledgeBase) -> None:
-    from asylum_kb.render_text import render
+    from asylum_kb.report.render_text import render
 
     text = render(kb.evaluate(grant_case(unaccompanied_child=True, date_of_birth="1990-01-01"), source="case.yaml"))
     assert "case.yaml: warning W100 [check.unaccompanied_child_age]" in text
@@ -79,7 +79,7 @@ def test_a_filing_after_the_as_of_date_warns_and_the_deadline_is_not_yet_due(kb:
 
 
 def test_a_check_kind_rule_is_not_reported_as_unused_by_lint() -> None:
-    from asylum_kb.lint import lint
+    from asylum_kb.tools.lint import lint
 
     findings = lint(asylum_kb.load())
     assert not [d for d in findings if d.code == "L002" and (d.rule_id or "").startswith("check.")]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import asylum_kb
 import pytest
-from asylum_kb.render_text import render
-from asylum_kb.yamlsource import load as load_yaml
+from asylum_kb.kb.yamlsource import load as load_yaml
+from asylum_kb.report.render_text import render
 
 ROOT = Path(__file__).resolve().parents[1]
 JUDGE = "an immigration judge, in removal proceedings; the asylum office does not grant it"

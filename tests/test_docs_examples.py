@@ -9,9 +9,9 @@ from typing import Any
 
 import asylum_kb
 import pytest
-from asylum_kb.expression import compile_expression
-from asylum_kb.factsio import parse_document
-from asylum_kb.runtime import DatedValues
+from asylum_kb.kb.factsio import parse_document
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.runtime import DatedValues
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")

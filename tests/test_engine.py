@@ -176,7 +176,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _example(kb: asylum_kb.KnowledgeBase, name: str) -> asylum_kb.Result:
-    from asylum_kb.factsio import parse_document
+    from asylum_kb.kb.factsio import parse_document
 
     path = EXAMPLES / name
     return kb.evaluate(parse_document(path.read_text(), str(path)))

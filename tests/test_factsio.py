@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 from asylum_kb import FactsError
-from asylum_kb.factsio import parse_document
-from asylum_kb.yamlsource import load
+from asylum_kb.kb.factsio import parse_document
+from asylum_kb.kb.yamlsource import load
 
 
 def refusal(text: str) -> tuple[str, int, int]:
@@ -46,7 +46,7 @@ def test_a_surrogate_pair_is_one_character() -> None:
 
 
 def test_a_lone_surrogate_in_yaml_is_refused_by_either_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asylum_kb import yamlsource
+    from asylum_kb.kb import yamlsource
 
     for base in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         class Loader(base):  # type: ignore[valid-type,misc]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import asylum_kb
 import pytest
-from asylum_kb import files
-from asylum_kb.files import FileProblem, find_files, read_text
+from asylum_kb.kb import files
+from asylum_kb.kb.files import FileProblem, find_files, read_text
 from kbfiles import RULES, write_kb
 
 
@@ -104,7 +104,7 @@ def test_find_files_skips_hidden_entries_and_lists_a_symlinked_loop_once(tmp_pat
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_scenario_folders_are_read_with_the_same_care(tmp_path: Path, unlistable: set[str]) -> None:
-    from asylum_kb.scenarios import load_all
+    from asylum_kb.tools.scenarios import load_all
 
     (tmp_path / "cases").mkdir()
     os.mkfifo(tmp_path / "cases" / "waiting.yaml")

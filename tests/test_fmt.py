@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from asylum_kb.cli.main import main
-from asylum_kb.fmt import format_text
+from asylum_kb.tools.fmt import format_text
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,12 +18,12 @@ from typing import Any
 import asylum_kb
 import pytest
 from asylum_kb import AsylumKbError
-from asylum_kb.catalog import FactSpec
-from asylum_kb.expression import compile_expression
-from asylum_kb.factsio import parse_document
-from asylum_kb.printer import to_text
-from asylum_kb.render_text import render
-from asylum_kb.yamlsource import load as load_yaml
+from asylum_kb.kb.factsio import parse_document
+from asylum_kb.kb.factspec import FactSpec
+from asylum_kb.kb.yamlsource import load as load_yaml
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.printer import to_text
+from asylum_kb.report.render_text import render
 from conftest import FACT_TYPES, PARAMETERS
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from asylum_kb.holidays import federal_holidays, is_business_day, next_business_day
+from asylum_kb.language.holidays import federal_holidays, is_business_day, next_business_day
 
 
 def test_2025_has_the_eleven_holidays_of_the_opm_calendar() -> None:

@@ -156,7 +156,7 @@ class _RunsCode:
 def _planted_cache(work: Path) -> list[str]:
     import hashlib
 
-    from asylum_kb import cache
+    from asylum_kb.kb import cache
 
     args = ["eval", str(EXAMPLE), "--format", "json"]
     run(args, work, own_cache=True)

@@ -165,8 +165,8 @@ def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040_and_pas
     """Inside 1970-2100 SQL reads a table made from ``holidays``; outside it, SQL computes the calendar itself."""
     from datetime import timedelta
 
-    from asylum_kb import holidays
     from asylum_kb.impact.run import Variant, run_duckdb
+    from asylum_kb.language import holidays
     from impact_population import backend_answers, write_parquet
 
     rules = RULES + """\

@@ -9,8 +9,8 @@ import asylum_kb
 import pytest
 import yaml
 from asylum_kb.cli.main import main
+from asylum_kb.kb.translations import load as load_translations
 from asylum_kb.service import interview
-from asylum_kb.translations import load as load_translations
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -157,8 +157,8 @@ def shoot(browser: Any, name: str, size: tuple[int, int], tmp_path: Path) -> Pat
 def expected_questions(lang: str) -> tuple[str, str]:
     """The first question of an empty interview and the location question, in ``lang``, from the engine itself."""
     import asylum_kb
+    from asylum_kb.kb.translations import load as load_translations
     from asylum_kb.service import interview
-    from asylum_kb.translations import load as load_translations
 
     kb = asylum_kb.load()
     words = interview.localizer(load_translations(kb.directory), lang)

@@ -8,7 +8,7 @@ from pathlib import Path
 import asylum_kb
 import pytest
 from asylum_kb.cli.main import main
-from asylum_kb.lint import lint
+from asylum_kb.tools.lint import lint
 from click.testing import CliRunner
 from kbfiles import PARAMETERS, RULES, write_kb
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from asylum_kb.markdown_text import escape_markdown
+from asylum_kb.report.markdown_text import escape_markdown
 
 
 @pytest.mark.parametrize("value,escaped", [

@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from asylum_kb import syntax as s
-from asylum_kb.diagnostics import ExpressionError
-from asylum_kb.parser import MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, parse
-from asylum_kb.printer import to_text
-from asylum_kb.values import Duration
+from asylum_kb.language import syntax as s
+from asylum_kb.language.diagnostics import ExpressionError
+from asylum_kb.language.parser import MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, parse
+from asylum_kb.language.printer import to_text
+from asylum_kb.language.values import Duration
 
 # text → canonical text with explicit grouping shown by re-printing the sub-trees
 PRECEDENCE = [

@@ -11,12 +11,12 @@ from functools import cache
 from typing import Any
 
 import asylum_kb
-from asylum_kb import syntax as s
-from asylum_kb.explain import RuleOutcome
-from asylum_kb.expression import compile_expression
-from asylum_kb.parser import parse
-from asylum_kb.printer import to_text
-from asylum_kb.values import Duration
+from asylum_kb.kb.explain import RuleOutcome
+from asylum_kb.language import syntax as s
+from asylum_kb.language.expression import compile_expression
+from asylum_kb.language.parser import parse
+from asylum_kb.language.printer import to_text
+from asylum_kb.language.values import Duration
 from conftest import AS_OF, FACT_TYPES, PARAMETERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

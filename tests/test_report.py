@@ -297,7 +297,7 @@ def test_a_list_of_records_with_unknown_and_empty_items_is_shown_not_a_crash() -
     from datetime import date
 
     import asylum_kb
-    from asylum_kb import report as reports
+    from asylum_kb.report import case_report as reports
 
     kb = asylum_kb.load()
     children = [None, {}, {"married": False}, {"name": "Ana"}]

@@ -8,8 +8,8 @@ from pathlib import Path
 import asylum_kb
 import pytest
 from asylum_kb.cli.main import main
-from asylum_kb.render_text import render
-from asylum_kb.report import render_case
+from asylum_kb.report.case_report import render_case
+from asylum_kb.report.render_text import render
 from click.testing import CliRunner
 from kbfiles import ERAS, RULES, write_kb
 

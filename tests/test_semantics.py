@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from asylum_kb.values import Duration
+from asylum_kb.language.values import Duration
 from conftest import evaluate
 
 T, F, U = True, False, None

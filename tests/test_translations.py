@@ -7,8 +7,9 @@ from pathlib import Path
 
 import asylum_kb
 import pytest
-from asylum_kb import RulesError, translations
-from asylum_kb.lint import lint
+from asylum_kb import RulesError
+from asylum_kb.kb import translations
+from asylum_kb.tools.lint import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from asylum_kb.values import Duration, Undefined, add_years, shift_date, years_between
+from asylum_kb.language.values import Duration, Undefined, add_years, shift_date, years_between
 from hypothesis import given
 from hypothesis import strategies as st
 

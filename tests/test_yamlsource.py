@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from asylum_kb.yamlsource import load
+from asylum_kb.kb.yamlsource import load
 
 TEXT = '''title: "§ 208 — façade"
 plain: a and and b

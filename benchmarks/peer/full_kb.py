@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import asylum_kb
 import kb_cases
-from asylum_kb.values import Duration, shift_date, years_between
+from asylum_kb.language.values import Duration, shift_date, years_between
 
 AS_OF = kb_cases.AS_OF
 CHECKED = ("fees.asylum_application", "asylum.procedure", "asylum.filing_deadline_date", "fees.ead_initial")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..catalog import MAX_NUMBER, Catalog, FactSpec
-from ..diagnostics import Diagnostic, FactsError, suggest
+from ..kb.catalog import Catalog
+from ..kb.factspec import MAX_NUMBER, FactSpec
+from ..language.diagnostics import Diagnostic, FactsError, suggest
 from .dialect import Dialect
 from .sqlgen import fact_column, sql_type
 

@@ -19,10 +19,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..diagnostics import Diagnostic, FactsError
-from ..kb import KnowledgeBase
-from ..model import Rule
-from ..values import iso
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Rule
+from ..language.diagnostics import Diagnostic, FactsError
+from ..language.values import iso
 from .dialect import DIALECTS, Dialect
 from .population import base_select, check_columns, fact_specs, file_format
 from .sqlgen import CompiledRules, compile_rules, fact_column

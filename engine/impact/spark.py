@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..diagnostics import Diagnostic, FactsError
+from ..language.diagnostics import Diagnostic, FactsError
 from .dialect import DIALECTS
 from .population import base_select, check_columns, file_format
 from .run import SAMPLE_SIZE, ImpactResult, Run, Variant, population_error

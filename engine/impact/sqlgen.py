@@ -17,14 +17,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .. import syntax as s
-from .. import types as t
-from ..checker import Checked
-from ..diagnostics import Diagnostic, RulesError
-from ..holidays import _JUNETEENTH_FROM, _KING_FROM, next_business_day
-from ..kb import KnowledgeBase
-from ..model import Parameter, Rule
-from ..values import Duration
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Parameter, Rule
+from ..language import syntax as s
+from ..language import types as t
+from ..language.checker import Checked
+from ..language.diagnostics import Diagnostic, RulesError
+from ..language.holidays import _JUNETEENTH_FROM, _KING_FROM, next_business_day
+from ..language.values import Duration
 from .dialect import Dialect
 
 _MIN_DATE, _MAX_DATE = date(1, 1, 1), date(9999, 12, 31)

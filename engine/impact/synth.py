@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog, FactSpec
+from ..kb.catalog import Catalog
+from ..kb.factspec import FactSpec
 from .population import file_format
 
 _GROUNDS = ["race", "religion", "nationality", "particular_social_group", "political_opinion"]

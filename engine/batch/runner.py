@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .diagnostics import AsylumKbError, Diagnostic, FactsError, Position
-from .kb import KnowledgeBase
+from ..kb.knowledge_base import KnowledgeBase
+from ..language.diagnostics import AsylumKbError, Diagnostic, FactsError, Position
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -146,7 +146,7 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
 
     Raises ``FactsError`` (placed at ``file:line:column``) for a case that cannot be evaluated.
     """
-    from . import factsio
+    from ..kb import factsio
 
     if case.problem is not None:
         raise FactsError([case.problem])
@@ -157,7 +157,7 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
     except FactsError as error:
         raise factsio.located(error, document) from None
     if options.fmt == "text":
-        from .render_text import render
+        from ..report.render_text import render
 
         heading = f"case {result.id} ({case.label})" if result.id is not None else case.label
         return f"── {heading} ──\n{render(result, explain=options.explain, only=options.only, locate=factsio.fact_locator(document))}\n"

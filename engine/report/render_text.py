@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .diagnostics import Position
-from .kb import Result
+from ..kb.knowledge_base import Result
+from ..language.diagnostics import Position
 
 Locator = Callable[[str], Position | None]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kb import KnowledgeBase, Result
+from ..kb.knowledge_base import KnowledgeBase, Result
 
 
 @dataclass

@@ -20,14 +20,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from . import syntax as s
-from . import types as t
-from .checker import Checked
-from .codegen import RulePlan, compile_rules
-from .diagnostics import Diagnostic
-from .kb import KnowledgeBase
-from .model import Rule
-from .printer import to_text
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Rule
+from ..language import syntax as s
+from ..language import types as t
+from ..language.checker import Checked
+from ..language.codegen import RulePlan, compile_rules
+from ..language.diagnostics import Diagnostic
+from ..language.printer import to_text
 
 MAX_COMBINATIONS = 4096
 
@@ -41,7 +41,7 @@ def lint(kb: KnowledgeBase) -> list[Diagnostic]:
 
 
 def _translations(kb: KnowledgeBase) -> Iterator[Diagnostic]:
-    from . import translations
+    from ..kb import translations
 
     for language, translation in translations.load(kb.directory).items():
         yield from translations.problems(translation, translations.catalog_texts(kb.catalog, language),
@@ -127,8 +127,8 @@ def _combinations(domains: dict[str, list[Any] | None]) -> int:
 
 def _probe(checked: Checked, names: dict[str, t.Type]) -> Any:
     """The condition compiled on its own, with every name it reads taken as an input fact."""
-    from .checker import check
-    from .expression import MapScope
+    from ..language.checker import check
+    from ..language.expression import MapScope
 
     standalone = check(checked.expr, MapScope(facts=names))
     return compile_rules([RulePlan("probe", boolean=True, when=standalone, value=None, otherwise=None)], {})

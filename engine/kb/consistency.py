@@ -8,14 +8,12 @@ at. Counterfactuals use the same checks to skip changes the other facts rule out
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .values import iso
-
-if TYPE_CHECKING:
-    from .kb import KnowledgeBase
+from ..language.values import iso
+from .model import Rule
 
 WARNING_CODE = "W100"
 
@@ -35,22 +33,18 @@ class FactWarning:
                 "facts": iso(self.facts), "hint": self.hint}
 
 
-def holding(kb: KnowledgeBase, values: dict[str, Any]) -> list[str]:
+def holding(check_ids: Iterable[str], values: Mapping[str, Any]) -> list[str]:
     """The ids of the check rules that hold, given every rule's value for a case."""
-    return [rule_id for rule_id in kb.shapes.check_ids if values.get(rule_id) is True]
+    return [rule_id for rule_id in check_ids if values.get(rule_id) is True]
 
 
-def warnings(kb: KnowledgeBase, facts: dict[str, Any], values: dict[str, Any]) -> list[FactWarning]:
+def warnings(rules: Mapping[str, Rule], check_ids: Iterable[str], facts: Mapping[str, Any],
+             values: Mapping[str, Any]) -> list[FactWarning]:
     """A warning for each check rule that holds, naming the facts it read and their values."""
     out = []
-    for rule_id in holding(kb, values):
-        rule = kb.rules[rule_id]
+    for rule_id in holding(check_ids, values):
+        rule = rules[rule_id]
         read = rule.when.reads("fact") if rule.when is not None else []
         located = {name: facts[name] for name in dict.fromkeys(read) if name in facts}
         out.append(FactWarning(rule.id, rule.title, located, rule.plain.strip()))
     return out
-
-
-def contradicts(kb: KnowledgeBase, facts: dict[str, Any], as_of: date, already: set[str]) -> bool:
-    """Whether changed facts make a check hold that did not hold before (the change contradicts other facts)."""
-    return bool(set(holding(kb, kb.values(facts, as_of))) - already)

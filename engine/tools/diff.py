@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Rule
+from ..language.diagnostics import FactsError
+from ..language.values import iso
 from . import ruleset_diff
-from .diagnostics import FactsError
-from .kb import KnowledgeBase
-from .model import Rule
 from .scenarios import collect, load_file, read_source
-from .values import iso
 
 FACTS_ACCEPTED = "(the case's facts)"  # the pseudo-determination of a case one side accepts and the other rejects
 

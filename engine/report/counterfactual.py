@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .catalog import FactSpec
-from .consistency import contradicts, holding
-from .kb import KnowledgeBase, Result, reported_value
-from .values import iso
+from ..kb.consistency import holding
+from ..kb.factspec import FactSpec
+from ..kb.knowledge_base import KnowledgeBase, Result, reported_value
+from ..language.values import iso
 
 SEARCH_DAYS = 366 * 10
 SEARCH_NUMBERS = 100
@@ -55,10 +55,11 @@ def find(kb: KnowledgeBase, result: Result, limit: int = 3) -> dict[str, list[Co
     aged 36 on the filing date) is not proposed.
     """
     out: dict[str, list[Counterfactual]] = {}
-    already = set(holding(kb, result.values))
+    already = set(holding(kb.shapes.check_ids, result.values))
 
     def allowed(change: Counterfactual) -> bool:
-        return not contradicts(kb, {**result.facts, change.fact: change.becomes}, result.as_of, already)
+        changed = kb.values({**result.facts, change.fact: change.becomes}, result.as_of)
+        return not set(holding(kb.shapes.check_ids, changed)) - already
 
     for rule in kb.determinations:
         current = result.value(rule.id)

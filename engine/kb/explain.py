@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import syntax as s
-from .checker import Checked
+from ..language import syntax as s
+from ..language.checker import Checked
 from .model import Rule
 from .shapes import Shapes
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import types as t
-from .checker import Checked
-from .diagnostics import Position
+from ..language import types as t
+from ..language.checker import Checked
+from ..language.diagnostics import Position
 
 BOOLEAN_KINDS = ("criterion", "bar", "exception", "check")
 DETERMINATION_KINDS = ("outcome", "fee", "deadline")

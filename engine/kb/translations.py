@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import Catalog, FactSpec
-from .diagnostics import Diagnostic, Position, RulesError
+from ..language.diagnostics import Diagnostic, Position, RulesError
+from .catalog import Catalog
+from .factspec import FactSpec
 
 SOURCE_LANGUAGE = "en"
 INTERFACE = "interface."  # contexts of the interview's own words, not the catalog's

@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .diagnostics import Diagnostic, suggest
+from ..language.diagnostics import Diagnostic, suggest
+from ..language.values import duration
 from .model import Citation, Era, Parameter, ParameterValue, Ruling
-from .values import duration
 from .yamlsource import SourceFile
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(year|month|week|day)s?\s*$")

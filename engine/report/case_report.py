@@ -14,13 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..kb.knowledge_base import KnowledgeBase, Result
+from ..kb.model import Rule
+from ..kb.outcome import deciding, main_reason
+from ..language.values import iso
 from . import counterfactual
-from .kb import KnowledgeBase, Result
 from .markdown_text import escape_markdown
-from .model import Rule
-from .outcome import deciding, main_reason
 from .render_text import Locator, ruling_line
-from .values import iso
 
 FORMATS = ("md", "html")
 

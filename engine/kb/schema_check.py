@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .diagnostics import Diagnostic, suggest
+from ..language.diagnostics import Diagnostic, suggest
 from .yamlsource import SourceFile
 
 FILE_KINDS = {

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import syntax as s
-from .codegen import trace_nodes
+from ..language import syntax as s
+from ..language.codegen import trace_nodes
+from ..language.printer import to_text
 from .model import Rule
-from .printer import to_text
 
 
 @dataclass(frozen=True)

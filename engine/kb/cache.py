@@ -21,9 +21,9 @@ from functools import cache
 from pathlib import Path
 
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
-from .kb import KnowledgeBase, default_rules_dir
+from .knowledge_base import KnowledgeBase, default_rules_dir
 
-_ENGINE_DIR = Path(__file__).parent
+_ENGINE_DIR = Path(__file__).parents[1]  # the whole engine package, every layer
 _MAGIC = b"asylum-kb compiled knowledge base, format 2\n"
 _MAX_ENTRY_BYTES = 256_000_000
 
@@ -62,8 +62,8 @@ def _engine_digest() -> bytes:
     """The engine's own source (the cache holds code it generated) and the Python that runs it."""
     digest = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0".encode())
     for pattern in ("*.py", "*.lark"):
-        for path in sorted(_ENGINE_DIR.glob(pattern)):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in sorted(_ENGINE_DIR.rglob(pattern)):
+            digest.update(str(path.relative_to(_ENGINE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.digest()
 
 

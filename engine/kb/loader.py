@@ -13,13 +13,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import checker, codegen, parser, runtime, schema_check
-from . import syntax as s
-from . import types as t
-from .catalog import Catalog, spec_from_yaml
-from .diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
+from ..language import checker, codegen, parser, runtime
+from ..language import syntax as s
+from ..language import types as t
+from ..language.diagnostics import Diagnostic, ExpressionError, RulesError, expression_diagnostic, suggest
+from . import schema_check
+from .catalog import Catalog
+from .factspec import spec_from_yaml
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
-from .kb import KnowledgeBase, default_rules_dir
+from .knowledge_base import KnowledgeBase, default_rules_dir
 from .model import Authority, Citation, Era, Manifest, Parameter, Rule, Ruleset
 from .timeline import build_eras, build_parameters, build_rulings, calendar_date, era_start
 from .yamlsource import SourceFile

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from ..language.diagnostics import Diagnostic, OffsetMapper, Position
 from . import files
-from .diagnostics import Diagnostic, OffsetMapper, Position
 
 Path = tuple[Any, ...]
 MAX_DOCUMENT_BYTES = files.MAX_DOCUMENT_BYTES  # defined with the file readers, so a warm start need not import yaml

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from .catalog import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
-from .values import iso_date
+from ..language.values import iso_date
+from .factspec import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
 
 FastCheck = Callable[[Any], tuple[dict[str, Any], date | None] | None]
 

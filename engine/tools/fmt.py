@@ -13,9 +13,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from . import yamlsource
-from .diagnostics import Diagnostic, RulesError
-from .files import MAX_DOCUMENT_BYTES, FileProblem, read_text
+from ..kb import yamlsource
+from ..kb.files import MAX_DOCUMENT_BYTES, FileProblem, read_text
+from ..language.diagnostics import Diagnostic, RulesError
 
 RULE_ORDER = ("id", "title", "kind", "description", "plain", "for_each", "defeats", "when", "value", "otherwise",
               "effective", "confidence", "citations", "notes")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .diagnostics import Diagnostic, FactsError, Position
+from ..language.diagnostics import Diagnostic, FactsError, Position
 
 Keys = tuple[Any, ...]
 

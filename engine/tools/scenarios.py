@@ -22,12 +22,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, RulesError
-from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
-from .kb import KnowledgeBase, Result
-from .values import iso, iso_date
-from .yamlsource import SourceFile
-from .yamlsource import load as load_yaml
+from ..kb.files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
+from ..kb.knowledge_base import KnowledgeBase, Result
+from ..kb.yamlsource import SourceFile
+from ..kb.yamlsource import load as load_yaml
+from ..language.diagnostics import Diagnostic, RulesError
+from ..language.values import iso, iso_date
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .catalog import FactSpec
-from .kb import KnowledgeBase
-from .model import Era, Parameter, ParameterValue, Rule
-from .values import iso
+from ..kb.factspec import FactSpec
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Era, Parameter, ParameterValue, Rule
+from ..language.values import iso
 
 _RULE_FIELDS = ("title", "kind", "when", "value", "otherwise", "for_each", "effective_from", "effective_to", "era",
                 "defeats", "exceptions", "citations", "confidence", "decided_by", "rulings", "plain", "notes")

@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from .diagnostics import Position
+from ..language.diagnostics import Position
 
 MAX_DOCUMENT_BYTES = 2_000_000  # one rule file; here, not in yamlsource, so a warm start need not import yaml
 

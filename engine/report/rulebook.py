@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .kb import KnowledgeBase
-from .model import Rule, Ruling
-from .values import iso
+from ..kb.knowledge_base import KnowledgeBase
+from ..kb.model import Rule, Ruling
+from ..language.values import iso
 
 FORMATS = ("md", "html")
 

@@ -13,24 +13,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..language import syntax as s
+from ..language.codegen import Program
+from ..language.diagnostics import UnknownRuleError, suggest
+from ..language.values import iso, iso_date
 from . import consistency
-from . import syntax as s
 from .catalog import Catalog
-from .codegen import Program
 from .consistency import FactWarning
-from .diagnostics import UnknownRuleError, suggest
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
 from .outcome import deciding
 from .shapes import Shapes
-from .values import iso, iso_date
 
 
 def default_rules_dir() -> Path:
     """The knowledge base shipped inside the package (a plain folder: importlib.resources costs start-up time)."""
-    from . import rules
+    from importlib import import_module
 
-    return Path(rules.__path__[0])
+    return Path(import_module("asylum_kb.rules").__path__[0])
 
 
 @dataclass
@@ -132,7 +132,7 @@ class Result:
     @property
     def warnings(self) -> list[FactWarning]:
         """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
-        return consistency.warnings(self.kb, self.facts, self.values)
+        return consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""

@@ -1,0 +1,1 @@
+"""Many cases at once: streamed JSON Lines and folders, on worker processes, in input order."""

@@ -1,0 +1,1 @@
+"""The rule language: its syntax tree, parser, types, type checker, printer and code generator."""
