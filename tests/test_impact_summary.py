@@ -93,7 +93,7 @@ def test_a_summary_run_keeps_no_table_of_every_case(synthetic: Path) -> None:
     assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
 
 
-def test_the_sample_is_taken_in_the_same_pass_and_is_the_same_on_any_number_of_threads(synthetic: Path) -> None:
+def test_the_facts_needed_sample_is_the_same_on_any_number_of_threads(synthetic: Path) -> None:
     variants = [Variant(KB, date(2026, 3, 1), "b")]
     one = run_duckdb(variants, str(synthetic), sample=50, threads=1)
     two = run_duckdb(variants, str(synthetic), sample=50, threads=2)

@@ -159,9 +159,8 @@ class Run:
             columns += [(sql, name) for sql, name in self.applied_columns()]
         return "SELECT " + ", ".join(f"{sql} AS {name}" for sql, name in columns) + f" FROM ({self.compiled.select(base)}) AS rules"
 
-    def summary_query(self, base: str, sample: int = 0) -> str:
-        """One aggregating pass (DuckDB): the case count, each rule's applied count, each determination's value pairs,
-        and the ids of ``sample`` cases (those of the smallest hashes of their ids: seeded, whatever the threads).
+    def summary_query(self, base: str) -> str:
+        """One aggregating pass (DuckDB): the case count, each rule's applied count, each determination's value pairs.
 
         Nothing per case is kept: the pairs are counted by ``histogram`` (a few distinct values each), so memory
         does not grow with the population and the facts are read once. ``pairs`` says how to read each count.
@@ -169,8 +168,6 @@ class Run:
         parts = ["count(*) AS cases"] + [f"count_if({sql}) AS {name}" for name, sql in self.applied_flags()]
         parts += [f"map_entries(histogram({self._pair(rule)})) AS t{number}"
                   for number, rule in enumerate(self.determinations)]
-        if sample > 0:
-            parts.append(f"min_by(case_id, hash(case_id, {SAMPLE_SEED}), {int(sample)}) AS sample")
         return "SELECT " + ", ".join(parts) + f" FROM ({self.compiled.select(base)}) AS rules"
 
     def _sides(self, rule: Rule) -> tuple[str, str]:
@@ -365,7 +362,7 @@ def run_duckdb(variants: list[Variant], population: str, output: str | None = No
         facts_view(con, run, population)
         timings["compile"] = time.perf_counter() - started
         with progress(con, show_progress, "evaluating"):
-            cursor = con.execute(run.summary_query("impact_facts", sample))
+            cursor = con.execute(run.summary_query("impact_facts"))
             names = [c[0] for c in cursor.description]
             summary = dict(zip(names, cursor.fetchone() or ()))
         timings["evaluate"] = time.perf_counter() - started - sum(timings.values())
@@ -373,7 +370,7 @@ def run_duckdb(variants: list[Variant], population: str, output: str | None = No
             with progress(con, show_progress, "writing results"):
                 _write_results(con, run, output)
             timings["write"] = time.perf_counter() - started - sum(timings.values())
-        sample_rows = _sample(con, summary.get("sample") or [])
+        sample_rows = _sample(con, sample)
         timings["sample"] = time.perf_counter() - started - sum(timings.values())
     except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as exc:
         raise population_error(exc, population) from None
@@ -401,12 +398,16 @@ def _write_results(con: Any, run: Run, output: str) -> None:
     con.execute(f"COPY ({run.query('impact_facts', flags=False)}) TO '{target}' ({options})")
 
 
-def _sample(con: Any, ids: list[str]) -> list[dict[str, Any]]:
-    """The facts of the sampled cases (the file is read again, but only their rows are kept)."""
-    if not ids:
+def _sample(con: Any, size: int) -> list[dict[str, Any]]:
+    """The facts of a seeded sample: the cases with the smallest hashes of their ids, the same on any number of
+    threads (a repeatable reservoir is not). Two light scans: the ids alone, then only the chosen rows kept."""
+    if size <= 0:
+        return []
+    ids = con.execute(f"SELECT min_by(case_id, hash(case_id, {SAMPLE_SEED}), {int(size)}) FROM impact_facts").fetchone()
+    if not ids or not ids[0]:
         return []
     cursor = con.execute("SELECT * FROM impact_facts WHERE list_contains($1, case_id) ORDER BY case_id LIMIT $2",
-                         [ids, len(ids)])
+                         [ids[0], len(ids[0])])
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
