@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -77,23 +77,25 @@ class _Cli(click.Group):
                 signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def _read_facts(path: str) -> tuple[str, str]:
-    """The text of a facts file (or stdin for '-') and the name to use in messages."""
+def _read_facts(path: str, prefix: bytes = b"") -> tuple[str, str]:
+    """The text of a facts file (or stdin for '-', after ``prefix`` already read from it) and its name in messages."""
     from asylum_kb import FactsError
+    from asylum_kb.kb.factsio import decode
+    from asylum_kb.kb.files import describe_os_error
     from asylum_kb.language.diagnostics import Diagnostic
 
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+            data = prefix + sys.stdin.buffer.read(MAX_INPUT_BYTES + 1 - len(prefix))
         else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(MAX_INPUT_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc}", file=name)]) from None
-    if len(text) > MAX_INPUT_BYTES:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=name)]) from None
+    if len(data) > MAX_INPUT_BYTES:
         raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
-    return text, name
+    return decode(data, name), name
 
 
 def _write_output(path: str, text: str) -> None:
@@ -102,6 +104,11 @@ def _write_output(path: str, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as error:
         _cannot_write(error, path)
+
+
+def _folder(path: str) -> str:
+    """A folder as the user gave it, shown once with one trailing '/' (``pack/`` is not ``pack//``)."""
+    return os.path.normpath(path).rstrip("/") + "/" if path.strip("/") else "/"
 
 
 def _cannot_write(error: OSError, path: str) -> NoReturn:
@@ -142,7 +149,13 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
     """Evaluate FACTS: a YAML or JSON file, '-' for stdin, or a batch: a .jsonl file of one case per line
     or a folder of fact files (one result per case, in input order).
     """
-    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir())
+    stdin_lines: list[bytes] = []
+    stdin_is_batch = False
+    if facts == "-":
+        from asylum_kb.batch.runner import peek_json_lines
+
+        stdin_is_batch, stdin_lines = peek_json_lines(sys.stdin.buffer)
+    is_batch = facts.endswith(".jsonl") or (facts != "-" and Path(facts).is_dir()) or (facts == "-" and stdin_is_batch)
     if is_batch and fmt == "yaml":
         raise click.UsageError("a batch writes --format json (one line per case) or text, not yaml")
     try:
@@ -153,12 +166,12 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
             from asylum_kb.batch.runner import Options
 
             _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug, only or None, values_only),
-                        jobs or os.cpu_count() or 1)
+                        jobs or os.cpu_count() or 1, stdin_lines)
             return
         from asylum_kb import FactsError
         from asylum_kb.kb.factsio import fact_locator, located, read_document
 
-        text, name = _read_facts(facts)
+        text, name = _read_facts(facts, b"".join(stdin_lines))
         document = read_document(text, name)
         try:
             result = kb.evaluate(document.data, as_of=as_of, source=name)
@@ -183,8 +196,9 @@ def _check_only(kb: Any, only: tuple[str, ...]) -> None:
                                      param_hint="'--only'")
 
 
-def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
-    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on.
+def _eval_batch(kb: Any, path: Path, options: Any, jobs: int, stdin_lines: list[bytes]) -> None:
+    """Stream a batch to stdout; a failed case is reported on stderr and the rest go on. ``path`` '-' is
+    JSON Lines on stdin, of which ``stdin_lines`` were read to tell it from one document.
 
     Exit 3 if any case was invalid, 1 if any met an internal error.
     """
@@ -192,8 +206,12 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
     from asylum_kb.batch import runner as batch
     from asylum_kb.cli.progress import Progress
 
-    cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
-    progress = Progress(sys.stderr, batch.input_size(path))
+    if str(path) == "-":
+        cases = batch.read_jsonl_stream(sys.stdin.buffer, "<stdin>", first=stdin_lines)
+    else:
+        cases = batch.read_folder(path) if path.is_dir() else batch.read_jsonl(path)
+    size = 0 if str(path) == "-" else batch.input_size(path)
+    progress = Progress(sys.stderr, size)
     total = failed = internal = 0
     pending: list[str] = []  # written in blocks: stdout may be unbuffered (PYTHONUNBUFFERED), a write per case is slow
     try:
@@ -214,7 +232,7 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int) -> None:
         sys.stdout.write("".join(pending))
         sys.stdout.flush()
         progress.clear()
-    progress.update(total, batch.input_size(path), force=True)
+    progress.update(total, size, force=True)
     progress.close()
     if failed:
         click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)
@@ -379,7 +397,7 @@ def docs_command(output: str, fmt: str, rules_dir: str | None, debug: bool) -> N
         _cannot_write(error, output)
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
-    click.echo(f"wrote {len(written)} pages to {output}/")
+    click.echo(f"wrote {len(written)} pages to {_folder(output)}")
 
 
 @main.command("fmt")
@@ -440,13 +458,17 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
     try:
         kb = _load(rules_dir)
         if pack_dir:
-            cases = _pack_cases(kb, Path(pack_dir))
+            cases, errors = _pack_cases(kb, Path(pack_dir))
             formats = report.FORMATS if fmt == "both" else (fmt,)
             try:
                 written = report.render_pack(kb, cases, Path(str(output)), formats, as_of, exercise, template_dir)
             except OSError as error:
                 _cannot_write(error, str(output))
-            click.echo(f"wrote {len(written)} files to {output}/")
+            click.echo(f"wrote {len(written)} files to {_folder(str(output))}")
+            if errors:
+                click.echo("\n".join(errors), err=True)
+                click.echo(f"{len(errors)} of {len(errors) + len(cases)} cases failed and have no page", err=True)
+                sys.exit(FactsError.exit_code)
             return
         text, name = _read_facts(str(facts))
         document = read_document(text, name)
@@ -464,31 +486,49 @@ def report_command(facts: str | None, pack_dir: str | None, as_of: date | None, 
         click.echo(page, nl=False)
 
 
-def _pack_cases(kb: Any, source: Path) -> list[tuple[str, Any]]:
-    """The cases of a training pack, each named for its page; a bad case stops the pack at its location."""
+def _pack_cases(kb: Any, source: Path) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The good cases of a training pack, each named for its page, and the located errors of the bad ones
+    (in input order): a bad case has no page, and the others still get theirs."""
     from asylum_kb import FactsError
     from asylum_kb.batch import runner as batch
-    from asylum_kb.kb.factsio import located, read_document, read_line
+    from asylum_kb.kb.factsio import FactDocument, located, read_document, read_line
     from asylum_kb.report import case_report as report
 
-    cases, taken = [], set()
-    if source.is_dir():
-        for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
-            text, name = _read_facts(str(path))
-            cases.append((path.stem, read_document(text, name)))
-    else:
+    cases: list[tuple[str, Any]] = []
+    errors: list[str] = []
+    taken: set[str] = set()
+
+    def documents() -> Iterator[tuple[str, FactDocument]]:
+        if source.is_dir():
+            for path in sorted(source.glob("*.yaml")) + sorted(source.glob("*.json")):
+                try:
+                    text, name = _read_facts(str(path))
+                    yield path.stem, read_document(text, name)
+                except FactsError as error:
+                    errors.append(str(error))
+            return
         for case in batch.read_jsonl(source):
-            if case.problem is not None:
-                raise FactsError([case.problem])
-            document = read_line(case.text, case.name, case.line)
+            try:
+                if case.problem is not None:
+                    raise FactsError([case.problem])
+                document = read_line(case.text, case.name, case.line)
+            except FactsError as error:
+                errors.append(str(error))
+                continue
             case_id = document.data.get("id") if isinstance(document.data, dict) else None
-            cases.append((report.page_name(case_id, case.line, taken), document))
-    for _, document in cases:
-        try:
-            kb.catalog.validate(document.data, document.name)
-        except FactsError as error:
-            raise located(error, document) from None
-    return [(name, document.data) for name, document in cases]
+            yield report.page_name(case_id, case.line, taken), document
+
+    try:
+        for name, document in documents():
+            try:
+                kb.catalog.validate(document.data, document.name)
+            except FactsError as error:
+                errors.append(str(located(error, document)))
+                continue
+            cases.append((name, document.data))
+    except FactsError as error:  # the source itself cannot be read
+        errors.append(str(error))
+    return cases, errors
 
 
 @main.command("schema")
@@ -529,9 +569,22 @@ def facts_command(rules_dir: str | None, debug: bool) -> None:
     except Exception as error:  # noqa: BLE001
         _fail(error, debug)
     for name, spec in kb.catalog.facts.items():
-        kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
-        source = f"\n    source: {spec.citation}" if spec.citation else ""
-        click.echo(f"{name}: {kind}\n    {spec.question}{source}")
+        click.echo("\n".join(_fact_entries(name, spec)))
+
+
+def _fact_entries(name: str, spec: Any) -> Iterator[str]:
+    """A fact's lines for ``asylum-kb facts``, then those of each field of its records (``family.children[].name``)."""
+    kind = spec.kind + (f" ({', '.join(spec.values)})" if spec.values else "")
+    record = spec.items if spec.kind == "list" and spec.items is not None and spec.items.kind == "record" else None
+    if record is not None:
+        kind += " of records, each with the fields below"
+    yield f"{name}: {kind}"
+    if spec.question:
+        yield f"    {spec.question}"
+    if spec.citation:
+        yield f"    source: {spec.citation}"
+    for field in record.fields if record is not None else spec.fields:
+        yield from _fact_entries(f"{name}[].{field.name}" if record is not None else f"{name}.{field.name}", field)
 
 
 # The service's commands (asylum_kb/service): their modules import the web framework only when run.

@@ -104,6 +104,21 @@ def test_an_over_long_line_is_one_failed_case_and_the_next_line_is_read(tmp_path
     assert read[-1].text == '{"id": 3}' and read[-1].bytes_read == cases.stat().st_size
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_a_utf16_or_utf32_batch_is_refused_once_at_its_start(tmp_path: Path, encoding: str) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes('{"id": 1}\n{"id": 2}\n'.encode(encoding))
+    code, out, err = run("eval", str(cases), "--as-of", AS_OF)
+    assert code == 3 and out == "" and err.startswith(f"{cases}:1:1: error F304: the file is UTF-") and err.count("F304") == 1
+
+
+def test_a_bad_byte_on_a_line_is_placed_by_characters(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes('{"id": 1}\n{"id": "é\xff"}\n'.encode().replace(b"\xc3\xbf", b"\xff"))
+    code, _, err = run("eval", str(cases), "--as-of", AS_OF)
+    assert code == 3 and err.startswith(f"{cases}:2:10: error F304: byte 0xff is not UTF-8 text")
+
+
 def test_a_line_that_is_not_utf8_is_one_failed_case(tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     cases.write_bytes(b'{"id": 1}\n{"id": "\xff"}\n{"id": 3}\n')

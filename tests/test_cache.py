@@ -87,6 +87,22 @@ def test_a_truncated_or_foreign_entry_is_rebuilt(tmp_path: Path, cache_dir: Path
         assert fee(rules) == 100
 
 
+def test_an_empty_folder_in_an_entrys_place_is_replaced_by_the_entry(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    entry = entry_of(rules, cache_dir)
+    entry.mkdir(parents=True)
+    assert fee(rules) == 100
+    assert entry.is_file() and cache._read_entry(entry) is not None
+
+
+def test_a_full_folder_in_an_entrys_place_is_left_alone_and_the_rules_compiled(tmp_path: Path, cache_dir: Path) -> None:
+    rules = write_kb(tmp_path)
+    entry = entry_of(rules, cache_dir)
+    (entry / "keep").mkdir(parents=True)
+    assert fee(rules) == 100
+    assert (entry / "keep").is_dir()
+
+
 def test_a_planted_entry_writable_by_others_is_never_unpickled(tmp_path: Path, cache_dir: Path) -> None:
     rules = write_kb(tmp_path)
     marker = tmp_path / "code-ran"

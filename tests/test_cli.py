@@ -83,13 +83,32 @@ def test_batch_jsonl_gives_one_result_per_line(tmp_path: Path) -> None:
     ('{"applicant": {"locaton": "inside_us"}}', "<stdin>", "did you mean 'applicant.location'"),
     ('{"applicant": {"location": "inside_us",}}', "<stdin>:1:40", "invalid JSON"),
     ("applicant:\n  location: [inside_us\n", "<stdin>:3:1", "YAML syntax error"),
-    ('{"a":' * 5000 + "1" + "}" * 5000, "<stdin>", "nested too deeply"),
-    ('{"bars": {"aggravated_felony_sentence_years": NaN}}', "<stdin>", "invalid JSON"),
+    ('{"a":' * 5000 + "1" + "}" * 5000, "<stdin>:1:501: error F303", "nested too deeply"),
+    ('{"bars": {"aggravated_felony_sentence_years": NaN}}', "<stdin>:1:47: error F304", "NaN is not a number"),
 ])
 def test_invalid_facts_exit_3_with_location_and_no_traceback(text: str, location: str, words: str) -> None:
     code, out, err = run("eval", "-", input=text)
     assert code == 3 and out == ""
     assert err.startswith(location) and words in err and "Traceback" not in err
+
+
+def test_json_lines_on_stdin_are_a_batch_with_each_line_located() -> None:
+    lines = ['{"id": "a", "applicant": {"location": "inside_us"}}', "", '{"id": "b", "bars": {"persecutor": "no"}}',
+             '{"id": "c"}']
+    code, out, err = run("eval", "-", "--as-of", "2025-09-15", input="\n" + "\n".join(lines) + "\n")
+    assert code == 3 and [json.loads(line)["id"] for line in out.splitlines()] == ["a", "c"]
+    assert err.startswith("<stdin>:4:36: error F301") and "1 of 3 cases failed" in err
+
+
+@pytest.mark.parametrize("text", [
+    '{"id": "x",\n "applicant": {"location": "inside_us"}}\n',  # one JSON document over two lines
+    '{"id": "x", "applicant": {"location": "inside_us"}}\n\n',  # one line: one document
+    'id: x\napplicant: {location: inside_us}\n',  # YAML
+    '{"id": "x", "applicant": {"location": "inside_us"}\n}\n',  # the first line is not a whole object
+])
+def test_one_document_on_stdin_is_never_taken_for_a_batch(text: str) -> None:
+    code, out, _ = run("eval", "-", "--as-of", "2025-09-15", "--format", "json", input=text)
+    assert code == 0 and json.loads(out)["id"] == "x"
 
 
 def test_jsonl_error_names_the_line(tmp_path: Path) -> None:
@@ -128,6 +147,13 @@ def test_validate_the_shipped_rules() -> None:
 def test_facts_lists_questions() -> None:
     code, out, _ = run("facts")
     assert code == 0 and "applicant.last_arrival_date: date\n    When did the applicant last arrive" in out
+
+
+def test_facts_lists_the_fields_of_child_records_with_their_types() -> None:
+    code, out, _ = run("facts")
+    assert code == 0 and "family.children: list of records, each with the fields below\n" in out
+    assert "family.children[].date_of_birth: date\n    The child's date of birth." in out
+    assert "family.children[].us_citizen: boolean\n" in out and "family.children[].name: string\n" in out
 
 
 def test_committed_facts_schema_is_up_to_date() -> None:
@@ -246,3 +272,23 @@ def test_fact_errors_in_a_file_carry_line_and_column(tmp_path: Path, name: str, 
     assert exit_code == 3 and out == ""
     assert err.startswith(f"{path.parent}/{location}: error {code}")
     assert "Decimal" not in err and "Traceback" not in err
+
+
+def test_did_you_mean_never_suggests_the_opposite_value() -> None:
+    code, _, err = run("eval", "-", input="application: {status: filed}\n")
+    assert code == 3 and "error F302" in err and "did you mean" not in err
+    code, _, err = run("eval", "-", input="application: {status: pendin}\n")
+    assert code == 3 and "did you mean 'pending'?" in err
+
+
+@pytest.mark.parametrize("typed,known,hint", [
+    ("filed", ["not_filed", "pending"], None),
+    ("eligible", ["not_eligible", "uneligible", "eligible_now"], "did you mean 'eligible_now'?"),
+    ("lawful", ["unlawful", "lawfull"], "did you mean 'lawfull'?"),
+    ("not_filed", ["filed", "not_file"], "did you mean 'not_file'?"),
+    ("applies", ["non_applies", "was_no_applies"], None),
+])
+def test_suggestions_leave_out_negated_forms_of_the_typed_text(typed: str, known: list[str], hint: str | None) -> None:
+    from asylum_kb.language.diagnostics import suggest
+
+    assert suggest(typed, known) == hint

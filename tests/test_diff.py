@@ -254,3 +254,18 @@ def test_a_case_rejected_by_one_side_is_a_change_not_a_crash(tmp_path: Path) -> 
     # a case that neither side accepts is the user's error, with the facts exit code
     case.write_text("person: {location: mars}\n")
     assert run("diff", "--rules", str(old), "--rules", str(new), "--scenarios", str(case))[0] == 3
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("facts.yaml", "applicant:\n  location: mars\n", "facts.yaml:2:13: error F302"),
+    ("facts.yaml", "as_of: 2025-02-30\n", "facts.yaml:1:8: error F301"),
+    ("facts.json", '{"bars": {"persecutor": 7}}', "facts.json:1:25: error F301"),
+    ("scenario.yaml", "cases:\n  - name: x\n    as_of: 2025-01-01\n    facts:\n      bars: {persecutor: 7}\n    expect: {}\n",
+     "scenario.yaml:5:26: error F301"),
+])
+def test_diff_scenario_fact_errors_are_located_as_eval_places_them(tmp_path: Path, name: str, text: str,
+                                                                   where: str) -> None:
+    (tmp_path / name).write_text(text)
+    result = CliRunner().invoke(main, ["diff", "--as-of", "2025-01-01", "--as-of", "2025-09-01",
+                                       "--scenarios", str(tmp_path / name)])
+    assert result.exit_code == 3 and result.stderr.startswith(f"{tmp_path}/{where}"), result.stderr

@@ -69,3 +69,48 @@ def test_ordinary_json_numbers_stay_exact() -> None:
 
     assert parse_document('{"a": 1.5e3, "b": -0.25, "c": [12, 1e2]}') == {
         "a": Decimal(1500), "b": Decimal("-0.25"), "c": [12, Decimal(100)]}
+
+
+@pytest.mark.parametrize("token,column", [("NaN", 16), ("Infinity", 16), ("-Infinity", 16)])
+def test_json_constants_that_are_not_numbers_are_refused_where_they_stand(token: str, column: int) -> None:
+    text = '{"note": "NaN",\n "bars": {"x": ' + token + "}}"
+    assert refusal(text) == ("F304", 2, column)
+
+
+def test_json_nested_too_deeply_is_located_at_the_bracket_past_the_limit() -> None:
+    from asylum_kb.kb.factsio import MAX_JSON_DEPTH
+
+    text = '{"a": "[[[",\n "bars": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert refusal(text) == ("F303", 2, 10 + MAX_JSON_DEPTH - 1)
+
+
+def decoding_problem(data: bytes) -> tuple[str, int, int, str]:
+    from asylum_kb.kb.factsio import decode
+
+    with pytest.raises(FactsError) as info:
+        decode(data, "f.yaml")
+    [problem] = info.value.diagnostics
+    assert problem.position is not None and problem.file == "f.yaml"
+    return problem.code, problem.position.line, problem.position.column, problem.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_file_is_named_at_its_start(encoding: str) -> None:
+    code, line, column, message = decoding_problem("applicant:\n  location: inside_us\n".encode(encoding))
+    assert (code, line, column) == ("F304", 1, 1) and "UTF-" in message and "not UTF-8" in message
+
+
+def test_invalid_utf8_is_located_at_its_first_bad_byte_by_characters() -> None:
+    assert decoding_problem("a: é\nname: ü\xff".encode().replace(b"\xc3\xbf", b"\xff"))[:3] == ("F304", 2, 8)
+
+
+def test_utf8_text_with_a_byte_order_mark_is_decoded_as_it_is() -> None:
+    from asylum_kb.kb.factsio import decode
+
+    assert decode("\ufeffa: 1\n".encode(), "f.yaml") == "\ufeffa: 1\n"
+
+
+def test_a_control_character_in_yaml_is_located() -> None:
+    source = load("f.yaml", "a: 1\nb: x\x00y\n")
+    [problem] = source.problems
+    assert (problem.code, problem.position.line, problem.position.column) == ("E200", 2, 5)  # type: ignore[union-attr]

@@ -99,3 +99,24 @@ def test_duckdb_keeps_the_calendar_rules(tmp_path: Path) -> None:
     assert [case["mini.eligibility"] for case in got] == ["eligible", "eligible", "ineligible"]
     assert [case["mini.kids"][0]["value"] for case in got] == ["included", "not_eligible", "not_eligible"]
     assert got[0]["mini.kids"][1] == {"name": "#2", "value": "undetermined"}
+
+
+def test_duckdb_and_the_row_engine_agree_on_dates_outside_the_calendar(tmp_path: Path) -> None:
+    """A date sum past 9999-12-31 has no value on every path (docs/engine.md), and the row engine says why (W101)."""
+    from kbfiles import RULES
+
+    kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": RULES.replace("+ 1 year", "+ 9000 years")}))
+    population = [{"person.arrived": arrived, "person.filed": date(2025, 9, 1), "person.location": "inside",
+                   "person.persecutor": False, "person.excused": False, "person.kids": []}
+                  for arrived in (date(2025, 1, 1), date(999, 1, 1))]
+    source = write_parquet(kb, population, tmp_path / "far.parquet")
+    output = tmp_path / "out.parquet"
+    run_duckdb([Variant(kb, date(2025, 9, 1), "a")], str(source), str(output), sample=0)
+    got = [answers[0] for answers in backend_answers(kb, output, 1)]
+    compare(kb, population, [date(2025, 9, 1)], [[answers] for answers in got])
+    assert [case["mini.eligibility"] for case in got] == ["undetermined", "eligible"]  # 0999 + 9000 years is in range
+    warnings = [w.as_dict() for w in kb.evaluate({"person": {"arrived": "2025-01-01", "filed": "2025-09-01",
+                                                              "location": "inside", "persecutor": False,
+                                                              "excused": False, "kids": []}},
+                                                 as_of="2025-09-01").warnings]
+    assert [(w["code"], w["rule"], w["facts"]) for w in warnings] == [("W101", "mini.late", {"person.arrived": "2025-01-01"})]

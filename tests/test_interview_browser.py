@@ -93,9 +93,16 @@ def value_of(browser: Any, determination: str) -> str:
         "return item ? item.dataset.value : null;", determination))
 
 
+def wait_until_idle(browser: Any) -> None:
+    """Wait until no step is on its way (the page drops aria-busy), so the form found next stays on the page."""
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return !document.body.hasAttribute('aria-busy')"))
+
+
 def wait_for_step(browser: Any, previous: str | None) -> str:
-    """Wait until the page shows a new step (the question or the answered count changed)."""
+    """Wait until the page shows a new step (the question or the answered count changed) and is idle."""
     def changed(_: Any) -> str | bool:
+        if browser.execute_script("return document.body.hasAttribute('aria-busy')"):
+            return False
         text = browser.find_element(By.ID, "progress-text").text + browser.find_element(By.ID, "question-label").text
         return text if text and text != previous else False
     return str(WebDriverWait(browser, 15).until(changed))

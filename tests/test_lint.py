@@ -149,3 +149,13 @@ def test_malformed_scenario_file_is_reported_with_its_position(tmp_path: Path, m
     bad.write_text("cases:\n  - name: no expectations\n    facts: {}\n  - {name: x, expect: {}, asof: 2025-01-01}\n")
     code, out = run("test", str(bad), "--rules", str(write_kb(tmp_path)))
     assert code == 4 and "bad.yaml:2:5" in out and "bad.yaml:4:5" in out and "unknown key(s) asof" in out
+
+
+@pytest.mark.parametrize("text,where", [("- 1\n", "s.yaml:1:1"), ("42\n", "s.yaml:1:1"),
+                                        ("# a note\ncases: {a: 1}\n", "s.yaml:2:8")])
+def test_a_scenario_file_without_a_cases_list_is_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
+                                                         where: str) -> None:
+    monkeypatch.setenv("ASYLUM_KB_CACHE_DIR", "")
+    (tmp_path / "s.yaml").write_text(text)
+    code, out = run("test", str(tmp_path / "s.yaml"), "--rules", str(write_kb(tmp_path)))
+    assert code == 4 and f"{where}: error S100" in out

@@ -86,6 +86,26 @@ def test_templates_can_be_overridden_by_name(tmp_path: Path) -> None:
         "Org report for affirmative-grant: Eligible\n"
 
 
+@pytest.mark.parametrize("template,line,words", [("ok\n{% if %}\n", 2, "template syntax error"),
+                                                  ("ok\n\n{{ report.no_such_part.x }}\n", 3, "no_such_part")])
+def test_a_broken_template_is_a_located_usage_error(tmp_path: Path, template: str, line: int, words: str) -> None:
+    (tmp_path / "case.md.j2").write_text(template)
+    for args in (["report", str(EXAMPLES / "affirmative-grant.yaml"), "--format", "md"],
+                 ["report", "--pack", str(EXAMPLES), "--format", "md", "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, [*args, "--templates", str(tmp_path)])
+        assert result.exit_code == 2 and "internal error" not in result.stderr
+        assert result.stderr.startswith(f"{tmp_path / 'case.md.j2'}:{line}:1: error T100") and words in result.stderr
+
+
+def test_an_unreadable_template_is_a_usage_error_not_a_write_error(tmp_path: Path) -> None:
+    (tmp_path / "case.md.j2").write_bytes(b"caf\xe9 {{ report.name }}\n")
+    for args in (["report", str(EXAMPLES / "affirmative-grant.yaml"), "--format", "md"],
+                 ["report", "--pack", str(EXAMPLES), "--format", "md", "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, [*args, "--templates", str(tmp_path)])
+        assert result.exit_code == 2 and "error T100: cannot read template: not UTF-8 text" in result.stderr
+        assert "cannot write" not in result.stderr
+
+
 def test_training_pack_has_a_page_per_case_and_an_index(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--pack", str(EXAMPLES), "-o", str(tmp_path), "--exercise"])
     assert result.exit_code == 0, result.output
@@ -93,6 +113,30 @@ def test_training_pack_has_a_page_per_case_and_an_index(tmp_path: Path) -> None:
     assert sorted(p.stem for p in tmp_path.glob("*.html") if p.stem != "index") == cases
     index = (tmp_path / "index.html").read_text()
     assert all(f'href="{name}.html"' in index for name in cases) and "answer in the case page" in index
+
+
+def test_a_pack_with_bad_cases_writes_the_good_ones_and_locates_the_bad(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "a", "applicant": {"location": "inside_us"}}\n{"id": "b", "bars": {"persecutor": "no"}}\n'
+                     '{"id": "c", "applicant": {}\n{"id": "d"}\n')
+    result = CliRunner().invoke(main, ["report", "--pack", str(cases), "-o", str(tmp_path / "pack") + "/"])
+    assert result.exit_code == 3
+    assert sorted(p.name for p in (tmp_path / "pack").iterdir()) == ["a.html", "d.html", "index.html"]
+    assert f"wrote 3 files to {tmp_path / 'pack'}/\n" == result.stdout
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith(f"{cases}:2:36: error F301") and any(e.startswith(f"{cases}:3:") and "F304" in e
+                                                                     for e in errors)
+    assert errors[-1] == "2 of 4 cases failed and have no page"
+
+
+def test_a_folder_pack_with_a_bad_file_writes_the_others(tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("applicant: {location: inside_us}\n")
+    (folder / "bad.yaml").write_text("applicant:\n  location: mars\n")
+    result = CliRunner().invoke(main, ["report", "--pack", str(folder), "-o", str(tmp_path / "out"), "--format", "md"])
+    assert result.exit_code == 3 and result.stderr.startswith(f"{folder / 'bad.yaml'}:2:13: error F302")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.md", "index.md"]
 
 
 def test_usage_errors() -> None:

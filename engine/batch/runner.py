@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..kb import factsio
+from ..kb.files import describe_os_error
 from ..kb.knowledge_base import KnowledgeBase
 from ..language.diagnostics import AsylumKbError, Diagnostic, FactsError, Position
 
@@ -69,33 +71,75 @@ class Outcome:
 
 def read_jsonl(path: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     """The non-blank lines of a JSON Lines file as cases; a line over ``limit`` bytes or not UTF-8 is a problem case."""
-    name = str(path)
-    read = 0
     with _open_input(path) as handle:
-        line_no = 0
-        while True:
-            raw = handle.readline(limit + 1)
-            if not raw:
-                return
-            line_no += 1
-            read += len(raw)
-            if len(raw) > limit and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):  # skip the rest of the over-long line
-                    raw = handle.readline(limit)
-                    read += len(raw)
-                yield Case(name, line_no, problem=Diagnostic("F303", f"case is larger than {limit:,} bytes", file=name,
-                                                              position=Position(line_no, 1)), bytes_read=read)
-                continue
-            try:
-                # a byte-order mark may open the file (editors on Windows write one); it is not part of the case
-                text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                yield Case(name, line_no, problem=Diagnostic("F304", f"line is not UTF-8 text: {exc.reason}", file=name,
-                                                              position=Position(line_no, exc.start + 1)),
-                           bytes_read=read)
-                continue
-            if text.strip():
-                yield Case(name, line_no, text, bytes_read=read)
+        yield from read_jsonl_stream(handle, str(path), limit)
+
+
+def read_jsonl_stream(handle: BinaryIO, name: str, limit: int = MAX_CASE_BYTES,
+                      first: Iterable[bytes] = ()) -> Iterator[Case]:
+    """The cases of JSON Lines read from ``handle`` (a file or stdin); ``first`` are lines already read from it."""
+    read = 0
+    line_no = 0
+    pending = deque(first)
+    while True:
+        raw = pending.popleft() if pending else handle.readline(limit + 1)
+        if not raw:
+            return
+        line_no += 1
+        read += len(raw)
+        if line_no == 1:
+            factsio.check_encoding(raw, name)  # a UTF-16 file would fail on every line: say so once
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the over-long line
+                raw = handle.readline(limit)
+                read += len(raw)
+            yield Case(name, line_no, problem=Diagnostic("F303", f"case is larger than {limit:,} bytes", file=name,
+                                                          position=Position(line_no, 1)), bytes_read=read)
+            continue
+        try:
+            # a byte-order mark may open the file (editors on Windows write one); it is not part of the case
+            text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            column = len(raw[:exc.start].decode("utf-8", "replace")) + 1  # in characters, as the other errors count
+            yield Case(name, line_no, problem=Diagnostic("F304", f"byte 0x{raw[exc.start]:02x} is not UTF-8 text",
+                                                          file=name, position=Position(line_no, column)),
+                       bytes_read=read)
+            continue
+        if text.strip():
+            yield Case(name, line_no, text, bytes_read=read)
+
+
+def peek_json_lines(handle: BinaryIO, limit: int = MAX_CASE_BYTES) -> tuple[bool, list[bytes]]:
+    """Whether the input on ``handle`` (stdin, which has no name to go by) is JSON Lines, and the lines read to tell.
+
+    It is when its first non-blank line is a whole JSON object by itself and another non-blank line
+    follows. A JSON or YAML document written over several lines never has a complete first line,
+    and a complete object followed by more text would not be one valid document anyway; a single
+    line stays a single document.
+    """
+    import json
+
+    lines: list[bytes] = []
+    first: bytes | None = None
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return False, lines
+        lines.append(raw)
+        if not raw.strip():
+            continue
+        if first is not None:
+            break
+        first = raw
+        text = raw.decode("utf-8-sig", "replace").strip()
+        if not (text.startswith("{") and text.endswith("}")):
+            return False, lines
+        try:
+            if not isinstance(json.loads(text), dict):
+                return False, lines
+        except (ValueError, RecursionError):
+            return False, lines
+    return True, lines
 
 
 def _open_input(path: Path) -> BinaryIO:
@@ -106,7 +150,7 @@ def _open_input(path: Path) -> BinaryIO:
             raise FactsError([Diagnostic("F304", "cannot read facts: not a regular file or a pipe", file=str(path))])
         return path.open("rb")
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(path))]) from None
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(path))]) from None
 
 
 def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
@@ -115,7 +159,7 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     try:
         paths = sorted(p for p in folder.iterdir() if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {exc.strerror or exc}", file=str(folder))]) from None
+        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(folder))]) from None
     for path in paths:
         try:
             with path.open("rb") as handle:
@@ -125,10 +169,12 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
                 yield Case(str(path), 0, problem=Diagnostic("F303", f"case is larger than {limit:,} bytes",
                                                              file=str(path)), bytes_read=read)
             else:
-                yield Case(str(path), 0, raw.decode("utf-8"), bytes_read=read)
-        except (OSError, UnicodeDecodeError) as exc:
-            yield Case(str(path), 0, problem=Diagnostic("F304", f"cannot read facts: {exc}", file=str(path)),
-                       bytes_read=read)
+                yield Case(str(path), 0, factsio.decode(raw, str(path)), bytes_read=read)
+        except FactsError as error:
+            yield Case(str(path), 0, problem=error.diagnostics[0], bytes_read=read)
+        except OSError as exc:
+            yield Case(str(path), 0, problem=Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}",
+                                                         file=str(path)), bytes_read=read)
 
 
 def input_size(path: Path) -> int:
@@ -146,8 +192,6 @@ def evaluate_text(kb: KnowledgeBase, case: Case, options: Options) -> str:
 
     Raises ``FactsError`` (placed at ``file:line:column``) for a case that cannot be evaluated.
     """
-    from ..kb import factsio
-
     if case.problem is not None:
         raise FactsError([case.problem])
     document = (factsio.read_line(case.text, case.name, case.line) if case.line

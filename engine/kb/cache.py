@@ -105,10 +105,11 @@ def _read_entry(entry: Path) -> KnowledgeBase | None:
         descriptor = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or not _owned_and_private(info) or info.st_size > _MAX_ENTRY_BYTES:
+        os.close(descriptor)  # a folder or device in the entry's place is not read (fdopen refuses a folder)
+        return None
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or not _owned_and_private(info) or info.st_size > _MAX_ENTRY_BYTES:
-            return None
         data = handle.read(_MAX_ENTRY_BYTES + 1)
     header = len(_MAGIC) + 65  # the magic line, a hex SHA-256 and a newline
     if not data.startswith(_MAGIC) or len(data) < header:
@@ -139,7 +140,11 @@ def _write_entry(entry: Path, kb: KnowledgeBase) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(_MAGIC + digest + b"\n" + payload)
-        os.replace(temporary, entry)
+        try:
+            os.replace(temporary, entry)
+        except IsADirectoryError:  # an empty folder in the entry's place: take its place (a full one stays)
+            os.rmdir(entry)
+            os.replace(temporary, entry)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
 

@@ -16,6 +16,7 @@ from ..language.values import iso
 from .model import Rule
 
 WARNING_CODE = "W100"
+OUTSIDE_CALENDAR_CODE = "W101"
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,27 @@ class FactWarning:
     message: str
     facts: dict[str, Any]
     hint: str = ""
+    code: str = WARNING_CODE
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data; no file name, so a result depends only on the facts and the as-of date (batches compare equal)."""
-        return {"code": WARNING_CODE, "severity": "warning", "rule": self.rule, "message": self.message,
+        return {"code": self.code, "severity": "warning", "rule": self.rule, "message": self.message,
                 "facts": iso(self.facts), "hint": self.hint}
+
+
+def outside_calendar(rules: Mapping[str, Rule], found: Mapping[tuple[str, str], dict[str, Any]]) -> list[FactWarning]:
+    """A warning for each date sum that ran past 9999-12-31 or before 0001-01-01: it has no value, so the
+    answers that read it are undetermined although every fact they need is known."""
+    out = []
+    for (rule_id, text), facts in found.items():
+        rule = rules[rule_id]
+        where = f"{rule.file}:{rule.position.line}" if rule.position else rule.file
+        out.append(FactWarning(
+            rule_id, f"{text} (in {rule_id}, {where}) falls outside the calendar, years 1 to 9999: it has no value, "
+            "so the rule is undetermined although the facts it reads are known", facts,
+            "a date outside the calendar has no value (docs/engine.md, 'Dates outside the calendar'); check the "
+            "facts' dates, or the rule's duration", OUTSIDE_CALENDAR_CODE))
+    return out
 
 
 def holding(check_ids: Iterable[str], values: Mapping[str, Any]) -> list[str]:

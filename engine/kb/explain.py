@@ -64,6 +64,9 @@ class Explainer:
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
         self._needed: dict[str, list[str]] = {}
+        # (rule id, expression) → the facts it read: date sums that ran outside the calendar, found while
+        # looking for the facts an undetermined answer needs
+        self.outside_calendar: dict[tuple[str, str], dict[str, Any]] = {}
 
     def trace(self, rule_id: str) -> Any:
         if rule_id not in self.traces:
@@ -137,7 +140,8 @@ class Explainer:
             needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
             if self.values.get(rule.id) is None:
                 status = "undetermined"
-                needed = needed or self._unknown_facts(rule.items, node_values(self.shapes, rule.items, items_trace), None)
+                needed = needed or self._unknown_facts(rule.items, node_values(self.shapes, rule.items, items_trace), None,
+                                                       rule.id)
             return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
         return self._single(rule, trace, self.values.get(rule.id), None, None)
 
@@ -164,9 +168,9 @@ class Explainer:
         if value is None:
             # Only what could still change the value: the condition if it is unknown, the branches it could take,
             # and, for a condition that may hold, the exceptions that could defeat it.
-            needed = self._unknown_facts(rule.when, when_values, context) if condition is None else []
+            needed = self._unknown_facts(rule.when, when_values, context, rule.id) if condition is None else []
             for chosen, chosen_trace in _branches(rule, condition, value_trace, otherwise_trace):
-                needed += self._unknown_facts(chosen, node_values(self.shapes, chosen, chosen_trace), context)
+                needed += self._unknown_facts(chosen, node_values(self.shapes, chosen, chosen_trace), context, rule.id)
             if rule.boolean and condition is not False:
                 needed += [n for d in rule.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
             outcome.facts_needed = list(dict.fromkeys(needed))
@@ -209,8 +213,12 @@ class Explainer:
         return self._needed[rule_id]
 
     def _unknown_facts(self, checked: Checked | None, values: NodeValues,
-                       context: tuple[str, Rule, int | None] | None) -> list[str]:
-        """The unknown facts that an unknown expression is waiting for (only parts that could matter)."""
+                       context: tuple[str, Rule, int | None] | None, rule_id: str) -> list[str]:
+        """The unknown facts that an unknown expression is waiting for (only parts that could matter).
+
+        A date sum or difference that is unknown although its operands are known ran outside the
+        calendar; it is recorded in ``outside_calendar`` (it waits for no fact).
+        """
         if checked is None or values.get(id(checked.expr), 0) is not None:
             return []
         out: list[str] = []
@@ -219,7 +227,10 @@ class Explainer:
             node = stack.pop()
             if values.get(id(node), 0) is not None and id(node) in values:
                 continue
-            if isinstance(node, s.Name):
+            if isinstance(node, s.Arith) and checked.type_of(node).kind == "date" and id(node) in values \
+                    and all(values.get(id(part)) is not None for part in (node.left, node.right)):
+                self._outside_calendar(rule_id, checked, node, values)
+            elif isinstance(node, s.Name):
                 out += self._name_needed(checked, node, context)
             elif isinstance(node, s.Quantifier):
                 if values.get(id(node.items)) is None:
@@ -238,6 +249,17 @@ class Explainer:
             else:
                 stack.extend(reversed(s.children(node)))
         return list(dict.fromkeys(out))
+
+    def _outside_calendar(self, rule_id: str, checked: Checked, node: s.Arith, values: NodeValues) -> None:
+        """Record a date sum with known operands and no value, with the facts it read (by their path)."""
+        from ..language.printer import to_text
+
+        read = {}
+        for name in s.walk(node):
+            binding = checked.bindings.get(id(name)) if isinstance(name, s.Name) else None
+            if binding is not None and binding.kind == "fact":
+                read[binding.target] = values.get(id(name))
+        self.outside_calendar.setdefault((rule_id, to_text(node)), read)
 
     def _name_needed(self, checked: Checked, node: s.Name, context: tuple[str, Rule, int | None] | None) -> list[str]:
         binding = checked.bindings.get(id(node))

@@ -27,6 +27,39 @@ class FactDocument:
     locate: Callable[[Keys], Position | None] = field(default=lambda _keys: None, repr=False)
 
 
+_UTF16_32_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                   (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def decode(data: bytes, name: str) -> str:
+    """The UTF-8 text of a fact file; another encoding, or bytes that are not UTF-8, are a located F304.
+
+    A UTF-16 or UTF-32 file (with a byte-order mark, or without one: every other byte is NUL) is
+    named at 1:1; otherwise the error points at the first bad byte's line and column.
+    """
+    check_encoding(data, name)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        shown = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
+        column = len(data[start:exc.start].decode("utf-8", "replace")) + 1
+        raise FactsError([Diagnostic("F304", f"byte 0x{data[exc.start]:02x} is not UTF-8 text", file=name,
+                                     position=Position(data.count(b"\n", 0, exc.start) + 1, column, shown),
+                                     hint="save the file as UTF-8")]) from None
+
+
+def check_encoding(start: bytes, name: str) -> None:
+    """Refuse, at 1:1, a file whose first bytes show UTF-16 or UTF-32 (a byte-order mark, or every other byte NUL)."""
+    encoding = next((label for mark, label in _UTF16_32_MARKS if start.startswith(mark)), None)
+    if encoding is None and len(start) >= 2 and b"\x00" in start[:2] and start.count(b"\x00") * 4 >= len(start):
+        encoding = "UTF-16 or UTF-32 (no byte-order mark)"
+    if encoding:
+        raise FactsError([Diagnostic("F304", f"the file is {encoding} text, not UTF-8", file=name,
+                                     position=Position(1, 1), hint="save it as UTF-8")])
+
+
 def parse_document(text: str, name: str = "<facts>") -> Any:
     """One fact document; JSON when it starts with '{', YAML otherwise (safe loader, dates as text)."""
     return read_document(text, name).data
@@ -111,10 +144,14 @@ def _json(text: str, name: str, line_no: int = 0) -> Any:
         key, offset = _first_duplicate(text)
         raise _located(text, name, "F304", f"duplicate key '{key}'", offset,
                        "JSON readers keep only one of them; remove or rename the other", line_no) from None
-    except (RecursionError, ValueError) as exc:
-        message = "JSON is nested too deeply" if isinstance(exc, RecursionError) else f"invalid JSON: {exc}"
-        where = Position(line_no, 1, text) if line_no else None
-        raise FactsError([Diagnostic("F303", message, file=name, position=where)]) from None
+    except _NotANumber as bad:
+        raise _located(text, name, "F304", f"{bad.token} is not a number JSON allows", _number_offset(text, bad.token),
+                       "write a finite number, or null for unknown", line_no) from None
+    except ValueError as exc:  # anything else Python's reader refuses, at the document's start
+        raise _located(text, name, "F304", f"invalid JSON: {exc}", 0, None, line_no) from None
+    except RecursionError:
+        raise _located(text, name, "F303", f"JSON is nested too deeply for the reader (here it passes {MAX_JSON_DEPTH} levels)",
+                       _too_deep(text), "fact documents are a few levels deep", line_no) from None
     if "\\u" in text and _has_surrogate(data):
         raise _located(text, name, "F304", "text holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
                        _lone_surrogate(text), "escape characters outside the BMP as a surrogate pair, or write them as they are",
@@ -246,8 +283,35 @@ def _lone_surrogate(text: str) -> int:
     return 0
 
 
+class _NotANumber(Exception):
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
 def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a number")
+    """``NaN``, ``Infinity`` and ``-Infinity``: Python's reader takes them, JSON does not."""
+    raise _NotANumber(token)
+
+
+MAX_JSON_DEPTH = 100  # where a too-deep error points; the reader itself stops where Python's recursion does
+
+
+def _too_deep(text: str) -> int:
+    """The offset of the first bracket that opens level ``MAX_JSON_DEPTH + 1``, strings skipped."""
+    depth = 0
+    for token in _BRACKET_OR_STRING.finditer(text):
+        char = token.group()
+        if char in "{[":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return token.start()
+        elif char in "}]":
+            depth -= 1
+    return 0
+
+
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 def _as_facts_problem(problem: Diagnostic) -> Diagnostic:

@@ -7,6 +7,7 @@ and answer wrongly. Callers turn ``FileProblem`` into their own diagnostic (rule
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -24,6 +25,16 @@ class FileProblem(Exception):
         self.path, self.message, self.position = path, message, position
 
 
+_OS_ERRORS = {errno.ENOENT: "no such file", errno.EISDIR: "is a folder, not a file", errno.ENOTDIR: "a part of the path is not a folder",
+              errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.ELOOP: "too many symbolic links (a loop?)",
+              errno.ENAMETOOLONG: "the name is too long"}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Our own words for why a file could not be read (the system's text only for rare errors)."""
+    return _OS_ERRORS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
+
+
 def read_text(path: Path, limit: int) -> str:
     """The UTF-8 text of a regular file of at most ``limit`` bytes.
 
@@ -39,7 +50,7 @@ def read_text(path: Path, limit: int) -> str:
                 raise FileProblem(path, "not a regular file (a folder, FIFO, socket or device)")
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise FileProblem(path, f"cannot read: {exc.strerror or exc}") from None
+        raise FileProblem(path, f"cannot read: {describe_os_error(exc)}") from None
     if len(data) > limit:
         raise FileProblem(path, f"file is larger than {limit:,} bytes")
     try:
@@ -70,7 +81,7 @@ def find_files(root: Path, suffix: str) -> tuple[list[Path], list[FileProblem]]:
             with os.scandir(folder) as entries:
                 listed = [entry for entry in entries if not entry.name.startswith(".")]
         except OSError as exc:
-            problems.append(FileProblem(folder, f"cannot list folder: {exc.strerror or exc}"))
+            problems.append(FileProblem(folder, f"cannot list folder: {describe_os_error(exc)}"))
             continue
         for entry in listed:
             try:
@@ -78,7 +89,7 @@ def find_files(root: Path, suffix: str) -> tuple[list[Path], list[FileProblem]]:
                 if not is_folder and entry.is_symlink() and not os.path.exists(entry.path):
                     os.stat(entry.path)  # a dangling or looping link: say which, as for an unreadable folder
             except OSError as exc:
-                problems.append(FileProblem(Path(entry.path), f"cannot follow link: {exc.strerror or exc}"))
+                problems.append(FileProblem(Path(entry.path), f"cannot follow link: {describe_os_error(exc)}"))
                 continue
             if is_folder:
                 pending.append(Path(entry.path))

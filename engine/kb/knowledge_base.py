@@ -131,8 +131,11 @@ class Result:
 
     @property
     def warnings(self) -> list[FactWarning]:
-        """Facts that contradict each other or the as-of date (the check rules that hold), located by fact path."""
-        return consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
+        """Facts that contradict each other or the as-of date (the check rules that hold, W100), and date sums
+        that ran outside the calendar behind an undetermined answer (W101), located by fact path."""
+        self.facts_needed  # noqa: B018 - traces the rules behind undetermined answers, which finds W101 sites
+        return (consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
+                + consistency.outside_calendar(self.kb.rules, self.explainer.outside_calendar))
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """How one rule came out; an unknown id raises ``UnknownRuleError`` (a ``KeyError``)."""

@@ -125,6 +125,10 @@ def load(path: str, text: str) -> SourceFile:
         source.problems.append(Diagnostic("E200", f"YAML syntax error: {message}", file=path,
                                           position=source.mark_position(mark),
                                           hint="check indentation and that ':' is followed by a space"))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: placed by its offset
+        source.problems.append(Diagnostic("E200", f"YAML cannot hold the character U+{exc.character:04X} (a control "
+                                          "character)", file=path, position=_offset_position(text, exc.position),
+                                          hint="remove it, or write it as an escape inside a double-quoted string"))
     except yaml.YAMLError as exc:
         source.problems.append(Diagnostic("E200", f"YAML error: {exc}", file=path))
     except RecursionError:
@@ -132,6 +136,14 @@ def load(path: str, text: str) -> SourceFile:
     finally:
         loader.dispose()
     return source
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    """The line and column of a character offset in ``text``."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return Position(line + 1, offset - start + 1, text[start:end if end >= 0 else len(text)])
 
 
 def _shape_problem(text: str) -> tuple[str, Any] | None:

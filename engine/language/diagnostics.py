@@ -114,11 +114,25 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.file or "", line, column, d.code)
 
 
+_NEGATIONS = ("not_", "no_", "non_", "non", "un")
+
+
+def _opposite(one: str, other: str) -> bool:
+    """``other`` holds ``one`` negated, or the other way round (``filed`` and ``not_filed``, ``was_unfiled``)."""
+    one, other = one.lower(), other.lower()
+    return any(prefix + one in other or prefix + other in one for prefix in _NEGATIONS)
+
+
 def suggest(name: str, known: Iterable[str]) -> str | None:
-    """A "did you mean" hint naming the closest known names, if any are close."""
+    """A "did you mean" hint naming the closest known names, if any are close.
+
+    A name that is the typed one with a negating prefix (``filed`` → ``not_filed``) is never
+    suggested: it means the opposite, and nothing is better than that.
+    """
     import difflib  # only on an error path: it is not needed to start
 
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    candidates = [k for k in known if not _opposite(name, k)]
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -14,9 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..kb.files import describe_os_error
 from ..kb.knowledge_base import KnowledgeBase, Result
 from ..kb.model import Rule
 from ..kb.outcome import deciding, main_reason
+from ..language.diagnostics import AsylumKbError, Diagnostic, Position
 from ..language.values import iso
 from . import counterfactual
 from .markdown_text import escape_markdown
@@ -230,6 +232,46 @@ def _environment(fmt: str, templates: Path | None) -> Any:
     return env
 
 
+class TemplateError(AsylumKbError):
+    """A ``--templates`` file that does not parse or fails while rendering: a usage error (exit 2), located."""
+
+    exit_code = 2
+
+
+def _render(env: Any, name: str, **context: Any) -> str:
+    """Render one template; a Jinja2 error becomes ``TemplateError`` (T100) at the template's file and line."""
+    import jinja2
+
+    try:
+        template = env.get_template(name)
+    except (OSError, UnicodeDecodeError) as error:  # a template file that cannot be read
+        where = getattr(error, "filename", None) or name
+        reason = describe_os_error(error) if isinstance(error, OSError) else "not UTF-8 text"
+        raise TemplateError([Diagnostic("T100", f"cannot read template: {reason}", file=str(where))]) from None
+    except jinja2.TemplateSyntaxError as error:
+        raise _syntax_error(error, name) from None
+    try:
+        return str(template.render(**context))
+    except jinja2.TemplateSyntaxError as error:  # an included template
+        raise _syntax_error(error, name) from None
+    except jinja2.TemplateError as error:
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+        where, position = (frames[-1].filename, Position(frames[-1].lineno or 1, 1)) if frames else (name, None)
+        raise TemplateError([Diagnostic("T100", f"template error while rendering: {error.message or error}",
+                                        file=where, position=position,
+                                        hint="a custom template can use only the names the shipped one uses")]) from None
+
+
+def _syntax_error(error: Any, name: str) -> TemplateError:
+    where = error.filename or error.name or name
+    line = (error.source or "").splitlines()[error.lineno - 1:error.lineno] if error.lineno else []
+    return TemplateError([Diagnostic("T100", f"template syntax error: {error.message}", file=where,
+                                     position=Position(error.lineno, 1, line[0] if line else ""),
+                                     hint="fix the template, or leave it out to use the shipped one")])
+
+
 def page_name(case_id: object, line: int, taken: set[str]) -> str:
     """A file name for a case of a JSON Lines pack: its id made safe for file names, else its line number."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", "" if case_id is None else str(case_id)).strip("-.")[:80]
@@ -241,8 +283,8 @@ def page_name(case_id: object, line: int, taken: set[str]) -> str:
 
 def render_case(kb: KnowledgeBase, result: Result, name: str, fmt: str, exercise: bool = False,
                 templates: Path | None = None, locate: Locator | None = None) -> str:
-    return str(_environment(fmt, templates).get_template(f"case.{fmt}.j2").render(
-        report=build(kb, result, name, locate), exercise=exercise, fmt=fmt))
+    return _render(_environment(fmt, templates), f"case.{fmt}.j2", report=build(kb, result, name, locate),
+                   exercise=exercise, fmt=fmt)
 
 
 def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], output: Path, formats: tuple[str, ...],
@@ -257,8 +299,7 @@ def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], outp
         for name, result in results:
             report = build(kb, result, name)
             path = output / f"{name}.{fmt}"
-            path.write_text(env.get_template(f"case.{fmt}.j2").render(report=report, exercise=exercise, fmt=fmt),
-                            encoding="utf-8")
+            path.write_text(_render(env, f"case.{fmt}.j2", report=report, exercise=exercise, fmt=fmt), encoding="utf-8")
             written.append(path)
             headline = next((d["text"] + (f": {d['reason']}" if d["reason"] else "")
                              for d in report["summary"] + report["other"] if d["id"] == "asylum.eligibility"), "")
@@ -266,7 +307,7 @@ def render_pack(kb: KnowledgeBase, cases: list[tuple[str, dict[str, Any]]], outp
             entries.append({"name": name, "as_of": report["as_of"], "headline": headline, "id": case_id})
         index = output / f"index.{fmt}"
         with_ids = any(result.id is not None for _, result in results)
-        index.write_text(env.get_template(f"index.{fmt}.j2").render(kb=kb.manifest, cases=entries, exercise=exercise,
-                                                                    with_ids=with_ids), encoding="utf-8")
+        index.write_text(_render(env, f"index.{fmt}.j2", kb=kb.manifest, cases=entries, exercise=exercise,
+                                 with_ids=with_ids), encoding="utf-8")
         written.append(index)
     return written

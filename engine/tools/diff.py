@@ -7,15 +7,18 @@ change takes effect; two dates on one knowledge base compare what is in force on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..kb.factsio import FactDocument, Keys, located
 from ..kb.knowledge_base import KnowledgeBase
 from ..kb.model import Rule
-from ..language.diagnostics import FactsError
-from ..language.values import iso
+from ..kb.yamlsource import SourceFile
+from ..language.diagnostics import Diagnostic, FactsError, Position
+from ..language.values import iso, iso_date
 from . import ruleset_diff
 from .scenarios import collect, load_file, read_source
 
@@ -34,6 +37,8 @@ class Case:
     name: str
     facts: dict[str, Any]
     as_of: date | None
+    file: str = ""  # where the facts were read, for located errors
+    locate: Callable[[Keys], Position | None] = field(default=lambda _keys: None, repr=False)
 
 
 def load_cases(paths: list[Path]) -> list[Case]:
@@ -42,12 +47,36 @@ def load_cases(paths: list[Path]) -> list[Case]:
     for path in collect(paths):
         source = read_source(path)
         if isinstance(source.data, dict) and "cases" in source.data:
-            cases += [Case(f"{path.stem}: {s.name}", s.facts, s.as_of) for s in load_file(path)]
+            # load_file returns every case of the file, in order, or raises for the file
+            cases += [Case(f"{path.stem}: {s.name}", s.facts, s.as_of, str(path), _case_locator(source, index))
+                      for index, s in enumerate(load_file(path))]
         elif isinstance(source.data, dict):
             facts = dict(source.data)
             as_of = facts.pop("as_of", None)
-            cases.append(Case(path.stem, facts, date.fromisoformat(str(as_of)) if as_of else None))
+            cases.append(Case(path.stem, facts, _as_of(as_of, source, str(path)), str(path), source.position))
     return cases
+
+
+def _case_locator(source: SourceFile, index: int) -> Callable[[Keys], Position | None]:
+    """Where a scenario case's fact sits: under the case's ``facts``, or at the case when it came from elsewhere."""
+    return lambda keys: source.position(("cases", index, "facts", *keys))
+
+
+def _as_of(value: Any, source: SourceFile, file: str) -> date | None:
+    """A fact file's own ``as_of``; one that is not a calendar date is a located F301."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return iso_date(str(value))
+    except ValueError:
+        raise FactsError([Diagnostic("F301", f"as_of must be a date (YYYY-MM-DD), not {str(value)[:40]!r}", file=file,
+                                     position=source.position(("as_of",)))]) from None
+
+
+def _located(error: FactsError, case: Case) -> FactsError:
+    return located(error, FactDocument(case.facts, case.file or case.name, case.locate))
 
 
 def differs(report: dict[str, Any]) -> bool:
@@ -147,7 +176,10 @@ def _changes(kb_a: KnowledgeBase, kb_b: KnowledgeBase, case: Case, day_a: date |
     try:
         result_a = kb_a.evaluate(case.facts, as_of=day_a, source=case.name)
     except FactsError as error:
-        kb_b.evaluate(case.facts, as_of=day_b, source=case.name)  # bad on both sides: the case itself is wrong
+        try:
+            kb_b.evaluate(case.facts, as_of=day_b, source=case.name)
+        except FactsError as both:  # bad on both sides: the case itself is wrong
+            raise _located(both, case) from None
         return [{"determination": FACTS_ACCEPTED, "a": _rejected(error), "b": "accepted"}]
     try:
         result_b = kb_b.evaluate(case.facts, as_of=day_b, source=case.name)

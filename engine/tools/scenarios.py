@@ -26,7 +26,7 @@ from ..kb.files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from ..kb.knowledge_base import KnowledgeBase, Result
 from ..kb.yamlsource import SourceFile
 from ..kb.yamlsource import load as load_yaml
-from ..language.diagnostics import Diagnostic, RulesError
+from ..language.diagnostics import Diagnostic, Position, RulesError
 from ..language.values import iso, iso_date
 
 _CASE_KEYS = {"name", "as_of", "facts", "facts_file", "expect", "fired", "not_fired", "facts_needed", "notes"}
@@ -85,7 +85,9 @@ def load_file(path: Path) -> list[Scenario]:
         problems.append(Diagnostic("S100", message, file=str(path), position=source.position(where)))
 
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        raise RulesError([Diagnostic("S100", "a scenario file needs a 'cases' list", file=str(path))])
+        at_cases: tuple[Any, ...] = ("cases",) if isinstance(data, dict) and "cases" in data else ()
+        raise RulesError([Diagnostic("S100", "a scenario file needs a 'cases' list", file=str(path),
+                                     position=source.position(at_cases) or Position(1, 1))])
     defaults = _with_facts_file(path, dict(data.get("defaults") or {}))
     out = []
     for index, raw in enumerate(data["cases"]):

@@ -246,15 +246,28 @@ function renderStep() {
   renderQuestion();
 }
 
+// Steps may overlap (a date changed while an answer is on its way): only the latest one is shown, and the
+// page says it is busy (aria-busy) until every step has come back.
+let latestStep = 0;
+let stepsInFlight = 0;
+
 async function step() {
+  const mine = ++latestStep;
+  stepsInFlight += 1;
+  document.body.setAttribute("aria-busy", "true");
   try {
     const asOf = $("as-of").value || null;
-    state.step = await call("POST", "/v1/interview",
+    const reply = await call("POST", "/v1/interview",
       {facts: state.facts, skipped: state.skipped, lang: state.lang, as_of: asOf});
+    if (mine !== latestStep) return;
+    state.step = reply;
     showError(null);
     renderStep();
   } catch (error) {
-    showError(error);
+    if (mine === latestStep) showError(error);
+  } finally {
+    stepsInFlight -= 1;
+    if (stepsInFlight === 0) document.body.removeAttribute("aria-busy");
   }
 }
 
