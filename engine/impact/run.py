@@ -148,7 +148,7 @@ class Run:
                 for number, rule in enumerate(variant.kb.rules.values())]
 
     def applied_columns(self) -> list[tuple[str, str]]:
-        """(SQL, column) of the applied flags kept in the results table (a byte each; counted afterwards)."""
+        """(SQL, column) of the applied flags in a per-case table (Spark caches one and counts them afterwards)."""
         return [(f"coalesce({sql}, FALSE)", name) for name, sql in self.applied_flags()]
 
     def query(self, base: str, flags: bool = True) -> str:
