@@ -1,15 +1,19 @@
 """Population runs on demand: synthetic populations through the full knowledge base, end to end.
 
-    python benchmarks/impact_bench.py --sizes 100000 1000000 [--spark] [--row-engine 100000]
+    python benchmarks/impact_bench.py --sizes 100000 1000000 10000000 [--spark 100000] [--row-engine 100000] [--repeat 3]
 
-Each measurement is a fresh `asylum-kb` process (wall time, peak memory of that process tree), from the
-Parquet file to the transition report for two as-of dates. Prints a Markdown table.
+Each measurement is a fresh `asylum-kb` process (wall time, CPU time of all its threads, peak memory of
+that process tree), from the Parquet file to the transition report for two as-of dates; with --repeat,
+the medians of the runs. Prints a Markdown table and the load average before and after (the machine may
+be shared: CPU seconds are the steadier figure then).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,10 +71,13 @@ def main() -> None:
     parser.add_argument("--spark", type=int, nargs="*", default=[], help="sizes to run on Spark local[*] too")
     parser.add_argument("--row-engine", type=int, default=0, help="cases for the row engine (eval --jobs 2)")
     parser.add_argument("--folder", default=tempfile.gettempdir())
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the table gives medians")
     args = parser.parse_args()
     folder = Path(args.folder)
     exe = str(Path(sys.executable).with_name("asylum-kb"))
-    rows = ["| run | cases | wall s | CPU s | cases/s (wall) | peak MB |", "|---|---:|---:|---:|---:|---:|"]
+    print(f"load average before: {os.getloadavg()}", file=sys.stderr)
+    rows = ["| run | cases | wall s | CPU s | cases/s (wall) | cases/s (CPU) | peak MB |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
     for size in sorted(set(args.sizes) | set(args.spark) | ({args.row_engine} if args.row_engine else set())):
         population = folder / f"impact-bench-{size}.parquet"
         if not population.exists():
@@ -90,9 +97,12 @@ def main() -> None:
             runs.append(("row engine, eval --jobs 2, one date", [exe, "eval", str(cases), "--as-of", DATES[1],
                                                                 "--jobs", "2"]))
         for name, command in runs:
-            seconds, cpu, peak = measure(command)
-            rows.append(f"| {name} | {size:,} | {seconds:.2f} | {cpu:.2f} | {size / seconds:,.0f} | {peak:,.0f} |")
+            figures = [measure(command) for _ in range(args.repeat)]
+            seconds, cpu, peak = (statistics.median(f[i] for f in figures) for i in range(3))
+            rows.append(f"| {name} | {size:,} | {seconds:.2f} | {cpu:.2f} | {size / seconds:,.0f} | {size / cpu:,.0f} "
+                        f"| {peak:,.0f} |")
             print(rows[-1], file=sys.stderr)
+    print(f"load average after: {os.getloadavg()}", file=sys.stderr)
     print("\n".join(rows))
 
 

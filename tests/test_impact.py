@@ -161,7 +161,8 @@ def test_a_rule_sql_cannot_express_is_refused_at_load_naming_the_rule(tmp_path: 
     assert code == 4 and "E250" in err and "mini.ratio" in err
 
 
-def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040(tmp_path: Path) -> None:
+def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040_and_past_the_table(tmp_path: Path) -> None:
+    """Inside 1970-2100 SQL reads a table made from ``holidays``; outside it, SQL computes the calendar itself."""
     from datetime import timedelta
 
     from asylum_kb.impact.run import Variant, run_duckdb
@@ -181,7 +182,11 @@ def test_business_days_match_the_holiday_calendar_every_day_1980_to_2040(tmp_pat
     citations: ["5 U.S.C. 6103"]
 """
     kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": rules}))
-    days = [date(1980, 1, 1) + timedelta(days=n) for n in range((date(2041, 1, 1) - date(1980, 1, 1)).days)]
+    def span(first: date, last: date) -> list[date]:
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    days = span(date(1968, 11, 1), date(1970, 1, 31)) + span(date(1980, 1, 1), date(2040, 12, 31)) + span(
+        date(2100, 11, 1), date(2102, 1, 31))
     source = write_parquet(kb, [{"person.filed": day} for day in days], tmp_path / "days.parquet")
     output = tmp_path / "out.parquet"
     run_duckdb([Variant(kb, date(2025, 1, 1), "a")], str(source), str(output), sample=0)

@@ -28,6 +28,7 @@ from .population import base_select, check_columns, fact_specs, file_format
 from .sqlgen import CompiledRules, compile_rules, fact_column
 
 SAMPLE_SIZE = 200
+SAMPLE_SEED = 7
 NONE = "(none)"
 SAME = "(same value)"
 OTHER = "(other values)"
@@ -147,15 +148,63 @@ class Run:
                 for number, rule in enumerate(variant.kb.rules.values())]
 
     def applied_columns(self) -> list[tuple[str, str]]:
-        """(SQL, column) of the applied flags kept in the results table (a byte each; counted afterwards)."""
+        """(SQL, column) of the applied flags in a per-case table (Spark caches one and counts them afterwards)."""
         return [(f"coalesce({sql}, FALSE)", name) for name, sql in self.applied_flags()]
 
-    def query(self, base: str) -> str:
-        """Per-case results (id, determinations, applied flags) over a relation of typed facts."""
+    def query(self, base: str, flags: bool = True) -> str:
+        """Per-case results (id, determinations and, with ``flags``, applied flags) over a relation of typed facts."""
         d = self.dialect
         columns = [("case_id", d.ident("id"))] + [(sql, d.ident(name)) for sql, name in self.result_columns()]
-        columns += [(sql, name) for sql, name in self.applied_columns()]
+        if flags:
+            columns += [(sql, name) for sql, name in self.applied_columns()]
         return "SELECT " + ", ".join(f"{sql} AS {name}" for sql, name in columns) + f" FROM ({self.compiled.select(base)}) AS rules"
+
+    def summary_query(self, base: str) -> str:
+        """One aggregating pass (DuckDB): the case count, each rule's applied count, each determination's value pairs.
+
+        Nothing per case is kept: the pairs are counted by ``histogram`` (a few distinct values each), so memory
+        does not grow with the population and the facts are read once. ``pairs`` says how to read each count.
+        """
+        parts = ["count(*) AS cases"] + [f"count_if({sql}) AS {name}" for name, sql in self.applied_flags()]
+        parts += [f"map_entries(histogram({self._pair(rule)})) AS t{number}"
+                  for number, rule in enumerate(self.determinations)]
+        return "SELECT " + ", ".join(parts) + f" FROM ({self.compiled.select(base)}) AS rules"
+
+    def _sides(self, rule: Rule) -> tuple[str, str]:
+        if rule.for_each:
+            return self.compiled.member_values(0, rule.id), self.compiled.member_values(len(self.variants) - 1, rule.id)
+        return self.compiled.reported(0, rule.id), self.compiled.reported(len(self.variants) - 1, rule.id)
+
+    def _pair(self, rule: Rule) -> str:
+        """The histogram key of a determination: its value when both sides compute the same SQL, else both values.
+
+        A per-item rule's key is the case's list of member values (or pairs): cases share few such lists.
+        """
+        before, after = self._sides(rule)
+        if before == after:
+            return before
+        return f"list_zip({before}, {after})" if rule.for_each else f"{{'b': {before}, 'a': {after}}}"
+
+    def pairs(self, row: dict[str, Any]) -> list[tuple[str, Any, Any, int]]:
+        """(rule, before, after, count) from a ``summary_query`` row: histogram keys unfolded into value pairs.
+
+        A histogram leaves out a null key: the cases it does not count had no value on either side.
+        """
+        out: list[tuple[str, Any, Any, int]] = []
+        for number, rule in enumerate(self.determinations):
+            before, after = self._sides(rule)
+            same = before == after
+            counts: Counter[tuple[Any, Any]] = Counter()
+            for entry in row[f"t{number}"] or []:  # no key at all: every value was null
+                key, count = entry["key"], int(entry["value"])
+                for item in (key if rule.for_each else [key]):
+                    counts[(item, item) if same else _both(item)] += count
+            if not rule.for_each and same:
+                missing = int(row["cases"]) - sum(counts.values())
+                if missing:
+                    counts[(None, None)] += missing
+            out += [(rule.id, b, a, n) for (b, a), n in counts.items()]
+        return out
 
     def transitions_query(self, results: str) -> str:
         """One query: for each determination, the count of cases (or members) per pair of values."""
@@ -216,6 +265,12 @@ class Run:
         return counts.most_common(10)
 
 
+def _both(pair: Any) -> tuple[Any, Any]:
+    """A (before, after) pair as DuckDB returns it: a named struct is a dict, ``list_zip``'s an unnamed tuple."""
+    before, after = pair.values() if isinstance(pair, dict) else pair
+    return before, after
+
+
 def _condensed(rows: list[Transition], rule: Rule, compare: bool) -> list[Transition]:
     """Dates and amounts take many values: unchanged ones are one row, and only the most frequent rows stay."""
     if compare and rule.type.kind in ("date", "number"):
@@ -236,8 +291,15 @@ def _condensed(rows: list[Transition], rule: Rule, compare: bool) -> list[Transi
 
 
 def _cell(value: Any) -> str:
+    """A value as a transition shows it: SQL text as the engine casts it, or a value DuckDB returned as such."""
     if value is None:
         return NONE
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
     text = str(value)
     if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
         return text[:-2]
@@ -282,7 +344,11 @@ def progress(connection: Any, enabled: bool, what: str) -> Iterator[None]:
 
 def run_duckdb(variants: list[Variant], population: str, output: str | None = None, threads: int | None = None,
                show_progress: bool = False, sample: int = SAMPLE_SIZE, connection: Any = None) -> ImpactResult:
-    """Evaluate a population file for each variant on DuckDB and summarise what changed."""
+    """Evaluate a population file for each variant on DuckDB and summarise what changed.
+
+    The summary is one aggregating scan of the file (``Run.summary_query``); per-case results, when asked
+    for, are a second scan streamed to the output file, so neither keeps a table of every case in memory.
+    """
     import duckdb
 
     started = time.perf_counter()
@@ -291,44 +357,57 @@ def run_duckdb(variants: list[Variant], population: str, output: str | None = No
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    source = read_source(population)
     timings: dict[str, float] = {}
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        columns = {str(row[0]): str(row[1]) for row in described}
-        check_columns(list(columns), [v.kb.catalog for v in variants], population)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW impact_facts AS {base_select(run.specs, columns, source, run.dialect)}")
+        facts_view(con, run, population)
+        timings["compile"] = time.perf_counter() - started
         with progress(con, show_progress, "evaluating"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE impact_results AS {run.query('impact_facts')}")
-        timings["evaluate"] = time.perf_counter() - started
-        transitions = con.execute(run.transitions_query("impact_results")).fetchall()
-        cursor = con.execute(run.applied_query("impact_results"))
-        names = [c[0] for c in cursor.description]
-        applied = dict(zip(names, cursor.fetchone() or ()))
-        timings["summarise"] = time.perf_counter() - started - timings["evaluate"]
+            cursor = con.execute(run.summary_query("impact_facts"))
+            names = [c[0] for c in cursor.description]
+            summary = dict(zip(names, cursor.fetchone() or ()))
+        timings["evaluate"] = time.perf_counter() - started - sum(timings.values())
         if output:
-            _write_results(con, run, output)
+            with progress(con, show_progress, "writing results"):
+                _write_results(con, run, output)
+            timings["write"] = time.perf_counter() - started - sum(timings.values())
         sample_rows = _sample(con, sample)
+        timings["sample"] = time.perf_counter() - started - sum(timings.values())
     except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as exc:
         raise population_error(exc, population) from None
-    result = run.summarise(transitions, applied, sample_rows, "duckdb")
+    result = run.summarise(run.pairs(summary), summary, sample_rows, "duckdb")
     result.seconds = time.perf_counter() - started
+    timings["explain sample"] = result.seconds - sum(timings.values())
     result.timings = timings
     return result
 
 
+def facts_view(con: Any, run: Run, population: str) -> None:
+    """The view ``impact_facts`` on a DuckDB connection: the file's columns checked, typed and named as facts."""
+    source = read_source(population)
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    columns = {str(row[0]): str(row[1]) for row in described}
+    check_columns(list(columns), [v.kb.catalog for v in run.variants], population)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW impact_facts AS {base_select(run.specs, columns, source, run.dialect)}")
+
+
 def _write_results(con: Any, run: Run, output: str) -> None:
+    """Per-case results streamed from the query to the file (DuckDB writes as it evaluates)."""
     kind = file_format(output)
-    names = ", ".join(run.dialect.ident(n) for n in ["id"] + [name for _, name in run.result_columns()])
     options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}[kind]
     target = output.replace("'", "''")
-    con.execute(f"COPY (SELECT {names} FROM impact_results) TO '{target}' ({options})")
+    con.execute(f"COPY ({run.query('impact_facts', flags=False)}) TO '{target}' ({options})")
 
 
 def _sample(con: Any, size: int) -> list[dict[str, Any]]:
+    """The facts of a seeded sample: the cases with the smallest hashes of their ids, the same on any number of
+    threads (a repeatable reservoir is not). Two light scans: the ids alone, then only the chosen rows kept."""
     if size <= 0:
         return []
-    cursor = con.execute(f"SELECT * FROM impact_facts USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE (7)")
+    ids = con.execute(f"SELECT min_by(case_id, hash(case_id, {SAMPLE_SEED}), {int(size)}) FROM impact_facts").fetchone()
+    if not ids or not ids[0]:
+        return []
+    cursor = con.execute("SELECT * FROM impact_facts WHERE list_contains($1, case_id) ORDER BY case_id LIMIT $2",
+                         [ids[0], len(ids[0])])
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..kb.knowledge_base import KnowledgeBase
@@ -22,11 +23,13 @@ from ..language import syntax as s
 from ..language import types as t
 from ..language.checker import Checked
 from ..language.diagnostics import Diagnostic, RulesError
-from ..language.holidays import _JUNETEENTH_FROM, _KING_FROM
+from ..language.holidays import _JUNETEENTH_FROM, _KING_FROM, next_business_day
 from ..language.values import Duration
 from .dialect import Dialect
 
 _MIN_DATE, _MAX_DATE = date(1, 1, 1), date(9999, 12, 31)
+# The years of the business-day table (``business_offsets``); days outside them are computed by the SQL rules.
+CALENDAR_FROM, CALENDAR_TO = date(1970, 1, 1), date(2100, 12, 31)
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|NULL|TRUE|FALSE|CAST\(-?[0-9.]+ AS DOUBLE\)|DATE '[0-9-]+'|'[^']*'")
 # Lambda variables: v_ (a rule's or quantifier's item) and the compiler's own m_, q_, x_ names.
 _LAMBDA_VAR = re.compile(r"\b(v_[A-Za-z0-9_]+|[mq]_[0-9]+|[xli]_[a-z])\b")
@@ -231,12 +234,14 @@ class _Expressions:
         if name == "floor":
             return f"floor({args[0]})"
         if name == "is_business_day":
-            return self.business_day(self.bind(args[0]))
+            day = self.bind(args[0])
+            return self.by_calendar(day, f"({self.business_offset(day)} = 0)", self.business_day(day))
         if name == "next_business_day":
             day = self.bind(args[0])
             # Weekends and holidays come at most three in a row (5 U.S.C. 6103): a week covers every case.
             steps = [(self.d.add_days(day, str(k)) if k else day) for k in range(7)]
-            return "(CASE " + " ".join(f"WHEN {self.business_day(x)} THEN {x}" for x in steps) + " END)"
+            computed = "(CASE " + " ".join(f"WHEN {self.business_day(x)} THEN {x}" for x in steps) + " END)"
+            return self.by_calendar(day, self.d.add_days(day, self.business_offset(day)), computed)
         if name == "round_down":
             value, multiple = args
             return f"(CASE WHEN {multiple} > 0 THEN floor({value} / {multiple}) * {multiple} END)"
@@ -253,6 +258,17 @@ class _Expressions:
         total = f"({d.year(day)} * 12 + {d.month(day)} - 1 + {months})"
         return (f"(CASE WHEN {total} BETWEEN 12 AND {9999 * 12 + 11} AND {days} BETWEEN -3000000 AND 3000000 "
                 f"THEN (CASE WHEN {moved} BETWEEN {d.date(_MIN_DATE)} AND {d.date(_MAX_DATE)} THEN {moved} END) END)")
+
+    def by_calendar(self, day: str, looked_up: str, computed: str) -> str:
+        """Inside the years ``business_offsets`` covers, the looked-up answer; outside them, the computed one."""
+        lo, hi = self.d.date(CALENDAR_FROM), self.d.date(CALENDAR_TO)
+        return f"(CASE WHEN {day} BETWEEN {lo} AND {hi} THEN {looked_up} ELSE {computed} END)"
+
+    def business_offset(self, day: str) -> str:
+        """Days from ``day`` to the next business day, read from a constant string (one digit a day)."""
+        d = self.d
+        position = f"{d.days_between(d.date(CALENDAR_FROM), day)} + 1"
+        return f"CAST(substr({d.string(business_offsets())}, {position}, 1) AS INTEGER)"
 
     def business_day(self, day: str) -> str:
         """Neither a weekend nor a federal holiday or its observed day, computed as ``holidays`` does."""
@@ -282,6 +298,18 @@ class _Expressions:
         end_number = f"({end_year} * 10000 + {d.month(end)} * 100 + {d.day(end)})"
         start_number = f"({d.year(start)} * 10000 + {anniversary})"
         return f"CAST({d.truncate(f'(({end_number} - {start_number}) / 10000.0)')} AS {d.double()})"
+
+
+@lru_cache(maxsize=1)
+def business_offsets() -> str:
+    """For each day from CALENDAR_FROM to CALENDAR_TO, the days to the next business day (0 on one), as digits.
+
+    Made from ``holidays`` itself, so SQL and the row engine share one calendar; reading a digit costs far less
+    per case than evaluating the weekend and holiday rules for up to a week of candidate days.
+    """
+    days = (CALENDAR_TO - CALENDAR_FROM).days + 1
+    return "".join(str((next_business_day(day) - day).days)
+                   for day in (CALENDAR_FROM + timedelta(days=n) for n in range(days)))
 
 
 def _fixed_holiday(d: Dialect, day: str) -> str:
@@ -449,6 +477,15 @@ class _Compiler:
             item_value = f"coalesce({item_value}, 'undetermined')"
         return d.transform_indexed(items, "l_x", "i_x", d.record([("name", label), ("value", item_value)]))
 
+    def member_values(self, rule: Rule) -> str:
+        """A per-item determination's reported values without their labels: what its transitions count."""
+        if not rule.in_force(self.as_of):
+            return f"CAST(NULL AS {self.rule_sql_type(rule)})"
+        column = self.rule_column(rule.id)
+        if rule.type.kind in ("enum", "string"):
+            return self.dialect.transform(column, "m_x", "coalesce(m_x, 'undetermined')")
+        return column
+
 
 def fact_column(name: str) -> str:
     """The internal column of a fact: fact ids are dotted identifiers, so this is unique and needs no quoting."""
@@ -475,6 +512,11 @@ class CompiledRules:
         """The SQL of a determination's reported value in one variant."""
         compiler = self.variants[variant]
         return compiler.reported(compiler.kb.rules[rule_id])
+
+    def member_values(self, variant: int, rule_id: str) -> str:
+        """The SQL of a per-item determination's values (no labels) in one variant."""
+        compiler = self.variants[variant]
+        return compiler.member_values(compiler.kb.rules[rule_id])
 
     def applied(self, variant: int, rule: Rule) -> str:
         """SQL that is true when a rule applied: a condition that held, a value that is known."""
