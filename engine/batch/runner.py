@@ -11,22 +11,18 @@ written in input order.
 from __future__ import annotations
 
 import json
-import pickle
 import stat
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from ..kb import factsio
 from ..kb.files import describe_os_error
 from ..kb.knowledge_base import KnowledgeBase
 from ..language.diagnostics import AsylumKbError, Diagnostic, FactsError, Position
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 # What json.dumps(data, ensure_ascii=False) writes, from one encoder: json.dumps builds a new one per call unless
 # every option is the default. A result never refers to itself, so the circular-reference check is skipped.
@@ -236,39 +232,29 @@ def evaluate_case(kb: KnowledgeBase, case: Case, options: Options) -> Outcome:
 def run(kb: KnowledgeBase, cases: Iterable[Case], options: Options, jobs: int = 1) -> Iterator[tuple[Case, Outcome]]:
     """Each case with its outcome, in input order; ``jobs`` > 1 spreads chunks of cases over processes.
 
-    Workers come from a fork server, so they inherit no lock another thread of this process held (a
-    service, a test runner); a worker that dies is a ``WorkerDied`` error, never a wait without end.
-    Closing the iterator early cancels the chunks not yet started and waits for the few in flight.
+    A worker that dies is a ``WorkerDied`` error (B100), never a wait without end; closing the iterator
+    early stops the workers.
     """
     if jobs <= 1:
         for case in cases:
             yield case, evaluate_case(kb, case, options)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from .workers import WorkerLost, map_in_order
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                   initargs=(pickle.dumps(kb), options))
-    pending: deque[tuple[list[Case], Future[list[Outcome]]]] = deque()
+    chunks = map_in_order(lambda: (kb, options), _evaluate_chunk, _chunks(cases, CHUNK_SIZE), jobs,
+                          window=jobs * CHUNKS_IN_FLIGHT_PER_JOB)
     try:
-        for chunk in _chunks(cases, CHUNK_SIZE):
-            pending.append((chunk, executor.submit(_evaluate_chunk, chunk)))
-            if len(pending) >= jobs * CHUNKS_IN_FLIGHT_PER_JOB:
-                yield from _collect(pending.popleft())
-        while pending:
-            yield from _collect(pending.popleft())
-    except BrokenProcessPool as error:
-        first = pending[0][0][0] if pending else None
+        for chunk, outcomes in chunks:
+            yield from zip(chunk, outcomes)
+    except WorkerLost as lost:
+        first = lost.chunk[0]
         raise WorkerDied([Diagnostic(
             "B100", "a batch worker process stopped unexpectedly (killed, or out of memory?) before returning "
             "its results; every result before this case was written, the rest were not evaluated",
-            file=first.name if first else None, position=Position(first.line, 1) if first and first.line else None,
-            hint="run again with --jobs 1 to find a case that stops the process")]) from error
+            file=first.name, position=Position(first.line, 1) if first.line else None,
+            hint="run again with --jobs 1 to find a case that stops the process")]) from None
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        chunks.close()
 
 
 class WorkerDied(AsylumKbError):
@@ -288,25 +274,7 @@ def _chunks(cases: Iterable[Case], size: int) -> Iterator[list[Case]]:
         yield chunk
 
 
-def _collect(item: tuple[list[Case], Future[list[Outcome]]]) -> Iterator[tuple[Case, Outcome]]:
-    chunk, pending = item
-    yield from zip(chunk, pending.result())
-
-
-_worker: tuple[KnowledgeBase, Options] | None = None
-
-
-def _start_worker(compiled: bytes, options: Options) -> None:
-    """Each worker process unpickles the compiled knowledge base once (made by this process, so trusted)."""
-    import signal
-
-    global _worker
-    # Ctrl-C reaches the whole process group: the parent stops the batch, so a worker need not say anything.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (pickle.loads(compiled), options)  # pickled by our own parent process
-
-
-def _evaluate_chunk(chunk: list[Case]) -> list[Outcome]:
-    assert _worker is not None, "worker not started"
-    kb, options = _worker
+def _evaluate_chunk(state: tuple[KnowledgeBase, Options], chunk: list[Case]) -> list[Outcome]:
+    """A worker's job: the outcomes of one chunk of cases."""
+    kb, options = state
     return [evaluate_case(kb, case, options) for case in chunk]
