@@ -80,8 +80,7 @@ class _Cli(click.Group):
 def _read_facts(path: str, prefix: bytes = b"") -> tuple[str, str]:
     """The text of a facts file (or stdin for '-', after ``prefix`` already read from it) and its name in messages."""
     from asylum_kb import FactsError
-    from asylum_kb.kb.factsio import decode
-    from asylum_kb.kb.files import describe_os_error
+    from asylum_kb.kb.factsio import decode, unreadable
     from asylum_kb.language.diagnostics import Diagnostic
 
     name = "<stdin>" if path == "-" else path
@@ -92,7 +91,7 @@ def _read_facts(path: str, prefix: bytes = b"") -> tuple[str, str]:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=name)]) from None
+        raise unreadable(name, exc) from None
     if len(data) > MAX_INPUT_BYTES:
         raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
     return decode(data, name), name

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from ..kb import factsio
-from ..kb.files import describe_os_error
 from ..kb.knowledge_base import KnowledgeBase
 from ..language.diagnostics import AsylumKbError, Diagnostic, FactsError, Position
 
@@ -121,8 +120,6 @@ def peek_json_lines(handle: BinaryIO, limit: int = MAX_CASE_BYTES) -> tuple[bool
     and a complete object followed by more text would not be one valid document anyway; a single
     line stays a single document.
     """
-    import json
-
     lines: list[bytes] = []
     first: bytes | None = None
     while True:
@@ -154,7 +151,7 @@ def _open_input(path: Path) -> BinaryIO:
             raise FactsError([Diagnostic("F304", "cannot read facts: not a regular file or a pipe", file=str(path))])
         return path.open("rb")
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(path))]) from None
+        raise factsio.unreadable(str(path), exc) from None
 
 
 def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
@@ -163,7 +160,7 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
     try:
         paths = sorted(p for p in folder.iterdir() if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
     except OSError as exc:
-        raise FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}", file=str(folder))]) from None
+        raise factsio.unreadable(str(folder), exc) from None
     for path in paths:
         try:
             with path.open("rb") as handle:
@@ -177,8 +174,7 @@ def read_folder(folder: Path, limit: int = MAX_CASE_BYTES) -> Iterator[Case]:
         except FactsError as error:
             yield Case(str(path), 0, problem=error.diagnostics[0], bytes_read=read)
         except OSError as exc:
-            yield Case(str(path), 0, problem=Diagnostic("F304", f"cannot read facts: {describe_os_error(exc)}",
-                                                         file=str(path)), bytes_read=read)
+            yield Case(str(path), 0, problem=factsio.unreadable(str(path), exc).diagnostics[0], bytes_read=read)
 
 
 def input_size(path: Path) -> int:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..language.diagnostics import Diagnostic, FactsError, Position
+from .files import describe_os_error
 
 Keys = tuple[Any, ...]
 
@@ -29,6 +30,11 @@ class FactDocument:
 
 _UTF16_32_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def unreadable(name: str, error: OSError) -> FactsError:
+    """A fact file or folder that cannot be read (missing, no permission, ...), in our own words: F304."""
+    return FactsError([Diagnostic("F304", f"cannot read facts: {describe_os_error(error)}", file=name)])
 
 
 def decode(data: bytes, name: str) -> str:
