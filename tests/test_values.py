@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import pytest
@@ -21,6 +22,20 @@ def test_years_between_is_the_largest_whole_number_of_years(start: date, end: da
     years = years_between(start, end)
     if end >= start:
         assert shift_date(start, Duration(years=years)) <= end < shift_date(start, Duration(years=years + 1))
+
+
+def _shifted_by_the_calendar(start: date, months: int, days: int) -> date:
+    """The month arithmetic spelled out with the standard library's month lengths."""
+    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
+    moved = date(year, month0 + 1, min(start.day, calendar.monthrange(year, month0 + 1)[1]))
+    return date.fromordinal(moved.toordinal() + days)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(-30, 30), st.integers(-30, 30),
+       st.integers(-400, 400), st.sampled_from([1, -1]))
+def test_shift_date_agrees_with_the_standard_calendar(day: date, years: int, months: int, days: int, sign: int) -> None:
+    assert shift_date(day, Duration(years=years, months=months, days=days), sign) == _shifted_by_the_calendar(
+        day, sign * (years * 12 + months), sign * days)
 
 
 @pytest.mark.parametrize("day,duration,expected", [
