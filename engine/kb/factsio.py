@@ -135,8 +135,9 @@ def field_keys(data: Any, path: str) -> Keys:
 def _json(text: str, name: str, line_no: int = 0) -> Any:
     """JSON text; ``line_no`` is the line it sits on in a JSON Lines file (0: a file of its own)."""
     try:
-        data = json.loads(text, parse_float=_decimal, parse_int=_integer, parse_constant=_reject_constant,
-                          object_pairs_hook=_unique_keys)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _READER.decode(text)
     except json.JSONDecodeError as exc:
         lines = text.splitlines() or [""]
         source_line = lines[exc.lineno - 1] if exc.lineno - 1 < len(lines) else ""
@@ -298,6 +299,12 @@ class _NotANumber(Exception):
 def _reject_constant(token: str) -> Any:
     """``NaN``, ``Infinity`` and ``-Infinity``: Python's reader takes them, JSON does not."""
     raise _NotANumber(token)
+
+
+# One reader for every document (json.loads with options builds a new one per call): numbers bounded and exact,
+# no NaN or Infinity, no duplicate keys.
+_READER = json.JSONDecoder(parse_float=_decimal, parse_int=_integer, parse_constant=_reject_constant,
+                           object_pairs_hook=_unique_keys)
 
 
 MAX_JSON_DEPTH = 100  # where a too-deep error points; the reader itself stops where Python's recursion does
