@@ -58,7 +58,7 @@ class KnowledgeBase:
         return [self.rules[rule_id] for rule_id in self.shapes.determination_ids]
 
     def eras_at(self, day: date) -> list[Era]:
-        return [era for era in self.eras if era.contains(day)]
+        return list(self.shapes.eras_at(day, self.eras))
 
     def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | str | None = None,
                  source: str = "<facts>") -> Result:
@@ -125,13 +125,17 @@ class Result:
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _briefs: dict[str, tuple[Any, str, Sequence[str]]] = field(default_factory=dict, repr=False)
     _bearing: dict[str, bool] = field(default_factory=dict, repr=False)  # rule id → whether its rulings bear on the case
+    shapes: Shapes = field(init=False, repr=False)  # the knowledge base's, read on every step
+
+    def __post_init__(self) -> None:
+        self.shapes = self.kb.shapes
 
     @property
     def warnings(self) -> list[FactWarning]:
         """Facts that contradict each other or the as-of date (the check rules that hold, W100), and date sums
         that ran outside the calendar behind an undetermined answer (W101), located by fact path."""
         self.facts_needed  # noqa: B018 - traces the rules behind undetermined answers, which finds W101 sites
-        return (consistency.warnings(self.kb.rules, self.kb.shapes.check_ids, self.facts, self.values)
+        return (consistency.warnings(self.kb.rules, self.shapes.check_ids, self.facts, self.values)
                 + consistency.outside_calendar(self.kb.rules, self.explainer.outside_calendar))
 
     def outcome(self, rule_id: str) -> RuleOutcome:
@@ -159,7 +163,7 @@ class Result:
         """Every determination's brief at once: read straight from the values path where that settles it (a complete
         case: nearly always), else from the facts it still needs or its outcome."""
         values, quick, briefs = self.values, self.explainer.quick_statuses(), self._briefs
-        for rule_id, for_each, no_value in self.kb.shapes.determination_kinds:
+        for rule_id, for_each, no_value in self.shapes.determination_kinds:
             if not for_each and quick[rule_id] in _SETTLED:  # settled by the values path: it needs no fact
                 value = values[rule_id]
                 briefs[rule_id] = (value, "determined", ()) if value is not None else (no_value, "not_applicable", ())
@@ -180,7 +184,7 @@ class Result:
     def facts_needed(self) -> list[str]:
         """Unknown facts that could settle an undetermined determination, most decisive first."""
         if self._needed is None:
-            self._needed = self._facts_needed(self.kb.shapes.determination_ids)
+            self._needed = self._facts_needed(self.shapes.determination_ids)
         return self._needed
 
     def _facts_needed(self, rule_ids: Iterable[str]) -> list[str]:
@@ -194,7 +198,7 @@ class Result:
         """One determination of the default result: value, status, title, rules fired, facts needed, citations, and
         the notes that apply (``_notes``)."""
         value, status, needed = self._brief(rule_id)
-        entry, statuses = self.kb.shapes.entry(rule_id), self.explainer.statuses()
+        entry, statuses = self.shapes.entry(rule_id), self.explainer.statuses()
         out = {"value": value if value.__class__ in _PLAIN else iso(value), "status": status, "title": entry.title,
                "rules_fired": [r for r in entry.proof if statuses[r] == "fired"],
                "facts_needed": list(needed), "citations": list(map(dict, entry.citations))}
@@ -212,7 +216,7 @@ class Result:
         # themselves change the answer.
         unverified = [r for r in entry.unverified if statuses[r] in ("fired", "undetermined")]
         if unverified:
-            relevant = self.kb.shapes.could_matter(rule_id, statuses)
+            relevant = self.shapes.could_matter(rule_id, statuses)
             unverified = [r for r in unverified if r in relevant]
             if unverified:
                 out["unverified_rules"] = unverified
@@ -230,16 +234,16 @@ class Result:
         ``settled`` is false while a determination an entry depends on (``asylum.procedure``, say) is still
         open: every authority that could still decide is listed then.
         """
-        inputs = self.kb.shapes.decider_inputs.get(rule_id)
+        inputs = self.shapes.decider_inputs.get(rule_id)
         if inputs is None:
             return []
-        deciders = self.kb.shapes.deciders(rule_id, tuple(self._brief(target)[0] for target in inputs))
+        deciders = self.shapes.deciders(rule_id, tuple(self._brief(target)[0] for target in inputs))
         return [{"authority": authority, "settled": settled} for authority, settled in deciders]
 
     def rulings(self) -> list[dict[str, Any]]:
         """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
         on the eras in force."""
-        shapes = self.kb.shapes
+        shapes = self.shapes
         out = [ruling for rule_id in shapes.ruled_ids for ruling in self._rulings_on(rule_id)]
         for era in self.kb.eras_at(self.as_of):
             if era.rulings:
@@ -251,7 +255,7 @@ class Result:
         bears = self._bearing.get(rule_id)
         if bears is None:  # proofs share rules: asked once per result
             bears = self._bearing[rule_id] = bool(rule.rulings) and self._bears_on_case(rule, self.explainer.status(rule_id))
-        return self.kb.shapes.rulings_as_of("rule", rule_id, rule.rulings, self.as_of) if bears else []
+        return self.shapes.rulings_as_of("rule", rule_id, rule.rulings, self.as_of) if bears else []
 
     def _bears_on_case(self, rule: Rule, status: str) -> bool:
         """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it
@@ -303,7 +307,7 @@ class Result:
         if found is None:
             outcome = self.outcome(rule_id)
             as_of = self.as_of if self._bears_on_case(outcome.rule, outcome.status) else None
-            found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.kb.shapes)
+            found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.shapes)
         return found
 
     def _heading(self) -> dict[str, Any]:
@@ -320,14 +324,14 @@ class Result:
     def _values_only(self, rule_id: str) -> dict[str, Any]:
         value, status, needed = self._brief(rule_id)
         out = {"value": value if value.__class__ in _PLAIN else iso(value), "status": status, "facts_needed": list(needed)}
-        decided_by = self.decided_by(rule_id)
+        decided_by = self.decided_by(rule_id) if rule_id in self.shapes.decider_inputs else None
         if decided_by:
             out["decided_by"] = decided_by
         return out
 
     def _requested(self, only: Iterable[str] | None) -> list[str]:
         """The determinations asked for, in knowledge-base order; an unknown id is a ``ValueError`` naming close ones."""
-        determinations = self.kb.shapes.determination_ids
+        determinations = self.shapes.determination_ids
         if only is None:
             return list(determinations)
         wanted = set(only)
@@ -338,7 +342,7 @@ class Result:
 
     def _proof_rules(self, rule_ids: list[str]) -> list[str]:
         """Every rule in the proofs of these determinations, in knowledge-base (dependency) order."""
-        seen = {r for rule_id in rule_ids for r in self.kb.shapes.proof(rule_id)}
+        seen = {r for rule_id in rule_ids for r in self.shapes.proof(rule_id)}
         return [rule_id for rule_id in self.kb.rules if rule_id in seen]
 
     def explanation(self, rule_id: str) -> dict[str, Any]:

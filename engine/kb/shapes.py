@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from ..language import syntax as s
 from ..language.printer import to_text
-from .model import Rule, Ruling
+from .model import Era, Rule, Ruling
 from .outcome import deciding
 
 IN_FORCE_DAYS_KEPT = 64  # as-of dates whose in-force table is kept (a service sees many dates; a batch one)
@@ -94,6 +94,7 @@ class Shapes:
         self._rulings: dict[tuple[str, str, date], tuple[dict[str, Any], ...]] = {}
         self._deciders: dict[tuple[str, tuple[Any, ...]], tuple[tuple[str, bool], ...]] = {}
         self._entries: dict[str, Entry] = {}
+        self._eras: dict[date, tuple[Era, ...]] = {}
         # per determination: the statuses ``could_matter`` reads, those of the rules in its proof with exceptions or dates
         self._gates: dict[str, Callable[[dict[str, str]], Any]] = {}
         self._matter: dict[tuple[str, Any], frozenset[str]] = {}
@@ -125,6 +126,15 @@ class Shapes:
                 tuple(rule_id for rule_id, plan in self.plans.items() if not plan.in_force(day)), by_value,
                 tuple((rule_id, plan) for rule_id, plan in in_force if plan.mode != "boolean" or plan.defeated_by),
                 _getter(by_value) if len(by_value) > 1 else lambda values: tuple(values[r] for r in by_value))
+        return found
+
+    def eras_at(self, day: date, eras: list[Era]) -> tuple[Era, ...]:
+        """The eras in force on a day, read once per day (a batch shares its as-of date)."""
+        found = self._eras.get(day)
+        if found is None:
+            if len(self._eras) >= IN_FORCE_DAYS_KEPT:
+                self._eras.clear()
+            found = self._eras[day] = tuple(era for era in eras if era.contains(day))
         return found
 
     def rulings_as_of(self, owner: str, name: str, rulings: tuple[Ruling, ...], day: date) -> list[dict[str, Any]]:
