@@ -7,8 +7,9 @@ shipped knowledge base (every rule, every determination) on generated complete c
 (benchmarks/kb_cases.py). The reference is hand-written Python for four determinations, written
 from the rule files: the procedure (with the unaccompanied-child test on the filing date), the I-589
 fee, the filing deadline date and the initial EAD fee. Its parameters (fees, the one-year period) are
-read from the knowledge base once, so the reference follows dated values; the logic is written out by
-hand. When the rules change, this reference must change with them (the check below says so).
+read from the knowledge base once, so the reference follows dated values, and the federal holiday
+calendar is the engine's (a deadline on a weekend or holiday moves to the next business day); the
+logic is written out by hand. When the rules change, this reference must change with them (the check below says so).
 Every case is checked: the four determinations must be identical on both sides.
 Times are CPU time (time.process_time), best of --reps; the input is the fact document with ISO
 date text, so both sides parse dates inside the timed call.
@@ -32,9 +33,11 @@ sys.path.insert(0, str(HERE.parent))
 
 import asylum_kb
 import kb_cases
+from asylum_kb.language.holidays import next_business_day
 from asylum_kb.language.values import Duration, shift_date, years_between
 
 AS_OF = kb_cases.AS_OF
+PERIOD_FLOOR = date(1997, 4, 1)
 CHECKED = ("fees.asylum_application", "asylum.procedure", "asylum.filing_deadline_date", "fees.ead_initial")
 
 
@@ -68,9 +71,11 @@ class HandWritten:
         else:
             procedure = "affirmative"
         fee = self._at(self.court_fee if procedure == "defensive" else self.fee, filed)
-        period: Duration = self._at(self.filing_period, arrived)
+        start = max(arrived, PERIOD_FLOOR)  # the period runs from the last arrival, or April 1 1997
+        period: Duration = self._at(self.filing_period, start)
         return {"fees.asylum_application": fee, "asylum.procedure": procedure,
-                "asylum.filing_deadline_date": shift_date(arrived, period), "fees.ead_initial": self._at(self.ead_fee, AS_OF)}
+                "asylum.filing_deadline_date": next_business_day(shift_date(start, period)),  # off weekends, holidays
+                "fees.ead_initial": self._at(self.ead_fee, AS_OF)}
 
 
 def per_case(fn: Callable[[Any], Any], items: list[Any], reps: int) -> float:
