@@ -6,7 +6,6 @@ definition of date arithmetic serves every rule. Unknown is represented by ``Non
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,6 +59,16 @@ def duration(amount: int, unit: str) -> Duration:
             "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The days in a month of the Gregorian calendar (the ``calendar`` module imports ``locale``, which a
+    start from the compiled-rules cache otherwise never needs)."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 29 if month == 2 and leap else _MONTH_DAYS[month - 1]
+
+
 def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
     """``start ± duration``: months first, the day clamped to the month's end, then days.
 
@@ -69,7 +78,7 @@ def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
     try:
         total_months = start.year * 12 + (start.month - 1) + sign * (duration.years * 12 + duration.months)
         year, month0 = divmod(total_months, 12)
-        last_day = calendar.monthrange(year, month0 + 1)[1]
+        last_day = days_in_month(year, month0 + 1)
         moved = date(year, month0 + 1, min(start.day, last_day))
         return date.fromordinal(moved.toordinal() + sign * duration.days)
     except (ValueError, OverflowError) as exc:
