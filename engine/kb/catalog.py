@@ -22,6 +22,8 @@ from .factspec import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, F
 
 @dataclass
 class Catalog:
+    """The input facts by dotted name (facts.yaml) and the validator of fact documents built from them."""
+
     facts: dict[str, FactSpec]
     file: str = ""
     positions: dict[str, Any] = field(default_factory=dict, repr=False)  # fact name → Position in the file
