@@ -45,7 +45,7 @@ def run(entry: str, args: list[str], workspace: Path, stdin: str = "") -> tuple[
     env = {key: value for key, value in os.environ.items() if not key.endswith("_COMPLETE")}
     env["ASYLUM_KB_CACHE_DIR"] = str(workspace / "cache")
     program = f"import sys; sys.argv[0] = 'asylum-kb'; {ENTRIES[entry]}; main()"
-    done = subprocess.run([sys.executable, "-c", program, *args], cwd=workspace, env=env, input=stdin,
+    done = subprocess.run([sys.executable, "-c", program, *args], check=False, cwd=workspace, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
@@ -108,7 +108,7 @@ def probe(args: list[str], workspace: Path) -> tuple[str, set[str]]:
     program = ("import sys; sys.argv[0] = 'asylum-kb'\nfrom asylum_kb.cli.quick import run\ntry:\n    run()\n"
                "except SystemExit:\n    pass\nprint(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)")
     env = {**os.environ, "ASYLUM_KB_CACHE_DIR": str(workspace / "cache")}
-    done = subprocess.run([sys.executable, "-c", program, *args], cwd=workspace, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", program, *args], check=False, cwd=workspace, env=env, capture_output=True,
                           text=True, timeout=120)
     return done.stdout, set(json.loads(done.stderr.splitlines()[-1].replace("'", '"')))
 
@@ -134,7 +134,7 @@ def test_the_installed_command_takes_the_quick_start(workspace: Path) -> None:
     env = {**os.environ, "ASYLUM_KB_CACHE_DIR": str(workspace / "cache")}
     command = [sys.executable, "-X", "importtime", str(script), "eval", "case.json", "--format", "json"]
     for _ in range(2):  # the first run may compile the rules
-        done = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(command, check=False, cwd=workspace, env=env, capture_output=True, text=True, timeout=120)
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert done.returncode == 0 and "asylum.eligibility" in json.loads(done.stdout)["determinations"]
     assert "asylum_kb" in imported and not imported & (HEAVY | {"yaml"})
