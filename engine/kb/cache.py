@@ -12,7 +12,9 @@ cache (a source's modification time and size). The change time cannot be set by 
 rename, ``touch`` or ``cp -p`` sets it to the current time. So an edit always makes a new stamp,
 and an index line is written only for files whose change time lies ``SETTLED_SECONDS`` in the past
 (the race Git calls "racily clean": a second edit within one clock tick of the first, while the
-first was being read, would keep the stamp). Files edited more recently are hashed, as before.
+first was being read, would keep the stamp). Files edited more recently are hashed, as before. (A
+file system that keeps no change time, such as FAT, which keeps a creation time in its place, would
+miss an edit that also restores the size and modification time; set the cache off there.)
 
 An entry is a pickle, and unpickling runs code, so an entry is trusted only when nobody else
 could have written it: the folder and the file must belong to the current user and be writable
