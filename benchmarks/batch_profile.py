@@ -22,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,9 +64,9 @@ def main() -> None:
         cases = list(batch.read_jsonl(path))
         reading = (time.process_time() - start) / len(cases) * 1e6
     chunks = [cases[i:i + batch.CHUNK_SIZE] for i in range(0, len(cases), batch.CHUNK_SIZE)]
-    batch._worker = (kb, options)  # what _start_worker sets in a worker process
-    worker = per_case(batch._evaluate_chunk, chunks, args.reps)
-    outcomes = [batch._evaluate_chunk(chunk) for chunk in chunks]
+    evaluate_chunk = partial(batch._evaluate_chunk, (kb, options))  # what a worker process runs
+    worker = per_case(evaluate_chunk, chunks, args.reps)
+    outcomes = [evaluate_chunk(chunk) for chunk in chunks]
     sending = per_case(lambda chunk: pickle.loads(pickle.dumps(chunk)), chunks, args.reps)
     returning = per_case(lambda outs: pickle.loads(pickle.dumps(outs)), outcomes, args.reps)  # type: ignore[arg-type]
     print(f"{len(cases)} cases, chunks of {batch.CHUNK_SIZE}, {options}")
@@ -75,7 +76,7 @@ def main() -> None:
     print(f"both:   an outcome back to the parent (pickle twice)  {returning:8.1f} µs per case")
     if args.profile:
         profile = cProfile.Profile()
-        profile.runcall(lambda: [batch._evaluate_chunk(chunk) for chunk in chunks])
+        profile.runcall(lambda: [evaluate_chunk(chunk) for chunk in chunks])
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
 
 

@@ -12,12 +12,11 @@ from typing import Any
 
 import asylum_kb
 from asylum_kb.kb.explain import RuleOutcome
-from asylum_kb.kb.needs import compile_plan, facts_needed
 from asylum_kb.language import syntax as s
-from asylum_kb.language.codegen import trace_nodes
 from asylum_kb.language.expression import compile_expression
 from asylum_kb.language.parser import parse
 from asylum_kb.language.printer import to_text
+from asylum_kb.language.syntax import trace_nodes
 from asylum_kb.language.values import Duration
 from conftest import AS_OF, FACT_TYPES, PARAMETERS
 from hypothesis import HealthCheck, given, settings
@@ -267,10 +266,29 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
     assert {k: brief[k] for k in ("as_of", "kb_version", "eras")} == {k: full[k] for k in ("as_of", "kb_version", "eras")}
 
 
+def _walked_rule_needs(rule: Any, trace: tuple[Any, ...], value: Any, explainer: Any,
+                       context: tuple[str, str, int] | None, walked: dict[tuple[str, str], Any]) -> list[str]:
+    """What a rule (or one item of a per-item rule) needs, by the tree walk: the condition while unknown, then the
+    branches it could take, or the exceptions that could defeat a yes/no rule whose condition may hold."""
+    if value is not None:
+        return []
+    when_trace, value_trace, otherwise_trace = trace
+    condition = when_trace[0] if rule.when is not None else True
+    needed = _walked_needs(rule.when, when_trace, explainer.facts_needed, context, walked, rule.id) if condition is None else []
+    if not rule.boolean:
+        if condition is not False:
+            needed += _walked_needs(rule.value, value_trace, explainer.facts_needed, context, walked, rule.id)
+        if condition is not True:
+            needed += _walked_needs(rule.otherwise, otherwise_trace, explainer.facts_needed, context, walked, rule.id)
+    elif condition is not False:
+        needed += [n for d in rule.defeated_by if explainer.values.get(d) is None for n in explainer.facts_needed(d)]
+    return list(dict.fromkeys(needed))
+
+
 def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
-                  context: tuple[str, str, int] | None, outside_calendar: dict[str, Any]) -> list[str]:
+                  context: tuple[str, str, int] | None, outside_calendar: dict[Any, Any], rule_id: str = "expr") -> list[str]:
     """The facts-needed walk as it was before it was compiled: over the syntax tree, by node identity.
-    Date sums with known operands and no value land in ``outside_calendar`` (text → facts read)."""
+    Date sums with known operands and no value land in ``outside_calendar`` ((rule id, text) → facts read)."""
     if checked is None or trace is None:
         return []
     values = {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
@@ -289,7 +307,7 @@ def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
                 found = checked.bindings.get(id(name)) if isinstance(name, s.Name) else None
                 if found is not None and found.kind == "fact":
                     read[found.target] = values.get(id(name))
-            outside_calendar.setdefault(to_text(node), read)
+            outside_calendar.setdefault((rule_id, to_text(node)), read)
         elif isinstance(node, s.Name):
             binding = checked.bindings.get(id(node))
             if binding is None:
@@ -332,34 +350,44 @@ def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the
         trace = explainer.trace(rule.id)
         if trace is None:
             continue
+        walked: dict[tuple[str, str], Any] = {}
+        outcome = explainer.summary(rule.id)
         if rule.for_each:
             items_trace, per_item = trace
-            assert explainer._unknown_facts(rule.items, items_trace, None, rule.id) == _walked_needs(
-                rule.items, items_trace, explainer.facts_needed, None, {}), rule.id
             items_name = rule.items.expr.dotted if isinstance(rule.items.expr, s.Name) else "items"
-            contexts = [(rule.for_each["var"], items_name, i) for i in range(len(per_item))]
+            values = result.values[rule.id]
+            expected = [_walked_rule_needs(rule, item_trace, values[i] if values is not None and i < len(values) else None,
+                                           explainer, (rule.for_each["var"], items_name, i), walked)
+                        for i, item_trace in enumerate(per_item)]
+            assert [item.facts_needed for _, item in outcome.items] == expected, rule.id
+            needed = list(dict.fromkeys(n for found in expected for n in found))
+            if result.values[rule.id] is None and not needed:
+                needed = _walked_needs(rule.items, items_trace, explainer.facts_needed, None, walked, rule.id)
+            assert outcome.facts_needed == needed, rule.id
         else:
-            per_item, contexts = [trace], [None]
-        for item_trace, context in zip(per_item, contexts):
-            for checked, part in zip((rule.when, rule.value, rule.otherwise), item_trace):
-                walked: dict[str, Any] = {}
-                assert explainer._unknown_facts(checked, part, context, rule.id) == _walked_needs(
-                    checked, part, explainer.facts_needed, context, walked), rule.id
-                assert all(explainer.outside_calendar[(rule.id, text)] == read for text, read in walked.items())
+            assert outcome.facts_needed == _walked_rule_needs(rule, trace, result.values[rule.id], explainer, None,
+                                                              walked), rule.id
+        assert all(explainer.outside_calendar[key] == read for key, read in walked.items())
     fresh = kb.evaluate(document, as_of=as_of).explainer
     assert fresh.statuses() == {rule_id: explainer.status(rule_id) for rule_id in kb.rules}
 
 
+def _generated_needs(compiled: Any, case: dict[str, Any], found: dict[tuple[str, str], Any]) -> list[str]:
+    """The generated ``needs`` function of a one-expression program, on its trace for ``case``."""
+    values, traces = compiled.program.traced(case, AS_OF)
+    return compiled.program.needs["expr"](traces["expr"], values["expr"], values, {},
+                                          lambda rule_id, text, read: found.setdefault((rule_id, text), read))
+
+
 def _assert_both_walks_agree(expr: s.Expr, case: dict[str, Any]) -> None:
-    """The compiled walk and the tree walk find the same facts needed and the same date sums outside the calendar."""
+    """The generated walk and the tree walk find the same facts needed and the same date sums outside the calendar."""
     compiled = compile_expression(to_text(expr), FACT_TYPES, PARAMETERS)
     recorded = compiled.program.traced(case, AS_OF)[1]["expr"][1]
-    compiled_found: dict[str, Any] = {}
-    walked_found: dict[str, Any] = {}
-    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None,
-                        lambda text, read: compiled_found.setdefault(text, read)) == _walked_needs(
+    generated_found: dict[tuple[str, str], Any] = {}
+    walked_found: dict[tuple[str, str], Any] = {}
+    assert _generated_needs(compiled, case, generated_found) == _walked_needs(
         compiled.checked, recorded, lambda rule_id: [], None, walked_found)
-    assert compiled_found == walked_found
+    assert generated_found == walked_found
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -381,8 +409,6 @@ def test_date_sums_outside_the_calendar_are_found_by_the_compiled_walk_as_by_the
 
 def test_a_date_sum_past_the_calendar_is_reported_with_the_facts_it_read() -> None:
     compiled = compile_expression("d + 30 years", FACT_TYPES, PARAMETERS)
-    recorded = compiled.program.traced({"d": date(9990, 1, 1)}, AS_OF)[1]["expr"][1]
-    found: dict[str, Any] = {}
-    assert facts_needed(compile_plan(compiled.checked), recorded, lambda rule_id: [], None,
-                        lambda text, read: found.setdefault(text, read)) == []
-    assert found == {"d + 30 years": {"d": date(9990, 1, 1)}}
+    found: dict[tuple[str, str], Any] = {}
+    assert _generated_needs(compiled, {"d": date(9990, 1, 1)}, found) == []
+    assert found == {("expr", "d + 30 years"): {"d": date(9990, 1, 1)}}

@@ -7,14 +7,14 @@ for a true ``or`` the true parts; an unknown part names the facts it is waiting 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..language import syntax as s
 from ..language.checker import Checked
-from . import needs
+from ..language.codegen import Program
 from .model import Rule
 from .shapes import Shapes
 
@@ -58,20 +58,25 @@ class Explainer:
     """
 
     def __init__(self, rules: dict[str, Rule], facts: dict[str, Any], values: dict[str, Any],
-                 conditions: dict[str, Any], as_of: date, shapes: Shapes, trace: Callable[[str], Any]):
+                 conditions: dict[str, Any], as_of: date, shapes: Shapes, program: Program):
         self.rules, self.facts, self.values, self.conditions = rules, facts, values, conditions
-        self.as_of, self.shapes, self._trace = as_of, shapes, trace
+        self.as_of, self.shapes, self._tracers = as_of, shapes, program.tracers
         self.traces: dict[str, Any] = {}  # rule id → its recorded trace, for the rules that needed one
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
-        self._needed: dict[str, list[str]] = {}
+        self._needs = program.needs
+        self._needed: dict[str, list[str]] | None = None  # rule id → the facts it still needs (``needed``)
+        self._item_needs: dict[str, list[list[str]]] = {}  # per-item rule id → the facts each item still needs
+        self._quick: dict[str, str | None] | None = None
+        self._open: set[str] = set()  # the rules the values path leaves open (``is_open``), once ``_quick`` is read
+        self._statuses: dict[str, str] | None = None
         # (rule id, expression) → the facts it read: date sums that ran outside the calendar, found while
         # looking for the facts an undetermined answer needs
         self.outside_calendar: dict[tuple[str, str], dict[str, Any]] = {}
 
     def trace(self, rule_id: str) -> Any:
         if rule_id not in self.traces:
-            self.traces[rule_id] = self._trace(rule_id)
+            self.traces[rule_id] = self._tracers[rule_id](self.facts, self.as_of, self.values)
         return self.traces[rule_id]
 
     def summary(self, rule_id: str) -> RuleOutcome:
@@ -84,45 +89,56 @@ class Explainer:
 
     def status(self, rule_id: str) -> str:
         """A rule's status alone: an unknown yes/no rule in force is undetermined whatever facts it awaits."""
-        found = self._outcomes.get(rule_id)
-        if found is not None:
-            return found.status
-        plan = self.shapes.plans[rule_id]
-        if plan.mode == "boolean" and self.values.get(rule_id) is None:
-            return "undetermined"  # in force: a rule not in force is False, never unknown
-        return self.summary(rule_id).status
+        return self.quick_statuses()[rule_id] or self.summary(rule_id).status
 
     def statuses(self) -> dict[str, str]:
-        """Every rule's status, in knowledge-base order: the same as ``status`` rule by rule, but most are read
-        straight from values and conditions without building an outcome (a default result lists every rule fired)."""
-        values, conditions, outcomes = self.values, self.conditions, self._outcomes
-        in_force = self.shapes.in_force_on(self.as_of)
-        out: dict[str, str] = {}
-        for rule_id, plan in self.shapes.plans.items():
-            found = outcomes.get(rule_id)
+        """Every rule's status, in knowledge-base order (``status`` rule by rule)."""
+        if self._statuses is None:
+            summary = self.summary
+            self._statuses = {rule_id: status or summary(rule_id).status
+                              for rule_id, status in self.quick_statuses().items()}
+        return self._statuses
+
+    def quick_statuses(self) -> dict[str, str | None]:
+        """Each rule's status where the values path's values and conditions settle it (a complete case: nearly
+        all), else ``None``: the facts still needed decide it, read from the rule's trace. One pass over the
+        rules, since a default result lists every rule fired and a values-only one every determination's status."""
+        if self._quick is None:
+            self._quick, self._open = self._read_statuses()
+        return self._quick
+
+    def _read_statuses(self) -> tuple[dict[str, str | None], set[str]]:
+        """The quick statuses, and the rules left open (``is_open``)."""
+        values, conditions = self.values, self.conditions
+        groups = self.shapes.status_groups(self.as_of)
+        out: dict[str, str | None] = dict.fromkeys(groups.not_in_force, "not_in_force")
+        # in force, a yes/no rule is False or unknown, never "no value"
+        by_value = list(map(values.__getitem__, groups.by_value))
+        out.update(zip(groups.by_value, map(_BY_VALUE.__getitem__, by_value)))
+        unknown = {rule_id for rule_id, value in zip(groups.by_value, by_value) if value is None}
+        for rule_id, plan in groups.others:
             value = values.get(rule_id)
-            if found is not None:
-                status = found.status
-            elif not in_force[rule_id]:
-                status = "not_in_force"
-            elif plan.mode == "boolean":
+            if plan.mode == "boolean":
                 if value is None:
-                    status = "undetermined"
-                elif plan.defeated_by and conditions[rule_id] is True and any(
-                        values.get(d) is True for d in plan.defeated_by):
-                    status = "defeated"
+                    out[rule_id] = "undetermined"
+                    unknown.add(rule_id)
+                elif conditions[rule_id] is True and any(values.get(d) is True for d in plan.defeated_by):
+                    out[rule_id] = "defeated"
                 else:
-                    status = "fired" if value else "not_fired"
+                    out[rule_id] = "fired" if value else "not_fired"
             elif plan.mode == "value":
                 condition = conditions[rule_id] if plan.has_when else True
                 if value is None and (condition is None or (plan.has_value if condition else plan.has_otherwise)):
-                    status = self.summary(rule_id).status  # the facts still needed decide it: read from the trace
+                    out[rule_id] = None
+                    unknown.add(rule_id)
                 else:
-                    status = _status_of(plan.by_value, condition, value)
-            else:
-                status = self.summary(rule_id).status
-            out[rule_id] = status
-        return out
+                    out[rule_id] = _status_of(plan.by_value, condition, value)
+            elif plan.has_when or value is None or None in value:
+                out[rule_id] = None
+                unknown.add(rule_id)
+            else:  # per item: every item has a value, so each fired or not (by its value) and the rule fired
+                out[rule_id] = "fired"
+        return out, unknown
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """What a rule did, with the sub-conditions that decided it."""
@@ -134,47 +150,33 @@ class Explainer:
 
     def _untraced(self, rule: Rule) -> RuleOutcome | None:
         """The outcome from values and conditions alone, or ``None`` when it needs the rule's trace."""
-        plan = self.shapes.plans[rule.id]
-        value = self.values.get(rule.id)
-        if not plan.in_force(self.as_of):
-            return RuleOutcome(rule, "not_in_force", value)
-        if plan.mode == "value":
-            condition = self.conditions[rule.id] if plan.has_when else True
-            if value is None and (condition is None or (plan.has_value if condition else plan.has_otherwise)):
-                return None  # the facts still needed are read from the trace
-            return RuleOutcome(rule, _status_of(plan.by_value, condition, value), value)
+        status = self.quick_statuses()[rule.id]
+        if status is None or self.is_open(rule.id):
+            return None  # the facts still needed are read from the trace
+        value, plan = self.values.get(rule.id), self.shapes.plans[rule.id]
+        if status == "not_in_force" or plan.mode == "value":
+            return RuleOutcome(rule, status, value)
         if plan.mode == "boolean":
-            if value is None:
-                return None
-            outcome = RuleOutcome(rule, "fired" if value else "not_fired", value)
-            if plan.defeated_by:
-                outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
-                if outcome.defeated_by and self.conditions[rule.id] is True:
-                    outcome.status = "defeated"
-            return outcome
-        if plan.has_when or value is None or None in value:
-            return None
+            return RuleOutcome(rule, status, value, defeated_by=[d for d in plan.defeated_by if self.values.get(d) is True])
         labels = self._labels(rule, self.conditions[rule.id])
-        items = [(label, RuleOutcome(rule, _status_of(plan.by_value, True, v), v)) for label, v in zip(labels, value)]
-        status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
+        items = [(label, RuleOutcome(rule, _status_of(plan.by_value, True, v), v)) for label, v in zip(labels, value or ())]
         return RuleOutcome(rule, status, value, items=items)
 
     def _build(self, rule: Rule) -> RuleOutcome:
         trace = self.trace(rule.id)
+        value = self.values.get(rule.id)
         if trace is None:
-            return RuleOutcome(rule, "not_in_force", self.values.get(rule.id))
+            return RuleOutcome(rule, "not_in_force", value)
+        needed = self.facts_needed(rule.id)
         if rule.for_each:
             items_trace, per_item = trace
             labels = self._labels(rule, items_trace[0] if rule.items else None)  # a trace starts with its root
-            items = [(label, self._single(rule, item_trace, self._item_value(rule, i), rule.for_each["var"], i))
+            item_needs = self._item_needs.get(rule.id) or [[] for _ in per_item]  # every item has a value
+            items = [(label, self._single(rule, item_trace, self._item_value(rule, i), item_needs[i]))
                      for i, (label, item_trace) in enumerate(zip(labels, per_item))]
-            status = "undetermined" if any(o.status == "undetermined" for _, o in items) else "fired"
-            needed = list(dict.fromkeys(n for _, o in items for n in o.facts_needed))
-            if self.values.get(rule.id) is None:
-                status = "undetermined"
-                needed = needed or self._unknown_facts(rule.items, items_trace, None, rule.id)
-            return RuleOutcome(rule, status, self.values.get(rule.id), facts_needed=needed, items=items)
-        return self._single(rule, trace, self.values.get(rule.id), None, None)
+            status = "undetermined" if value is None or any(o.status == "undetermined" for _, o in items) else "fired"
+            return RuleOutcome(rule, status, value, facts_needed=needed, items=items)
+        return self._single(rule, trace, value, needed)
 
     def _item_value(self, rule: Rule, index: int) -> Any:
         values = self.values.get(rule.id)
@@ -185,31 +187,18 @@ class Explainer:
         return [item.get(label_field, f"#{i + 1}") if isinstance(item, dict) and label_field else f"#{i + 1}"
                 for i, item in enumerate(items or [])]
 
-    def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, var: str | None,
-                index: int | None) -> RuleOutcome:
-        when_trace, value_trace, otherwise_trace = trace
+    def _single(self, rule: Rule, trace: tuple[Any, ...], value: Any, needed: list[str]) -> RuleOutcome:
+        """One rule's (or item's) outcome from its trace; ``needed``: only what could still change its value (the
+        condition while unknown, the branches it could take, the exceptions that could defeat it)."""
         plan = self.shapes.plans[rule.id]
-        condition = when_trace[0] if plan.has_when else True  # a trace starts with its root
-        context = (var, _items_name(rule), index) if var is not None and index is not None else None
-        outcome = RuleOutcome(rule, _status_of(plan.by_value, condition, value), value)
+        condition = trace[0][0] if plan.has_when else True  # a trace starts with its root
+        outcome = RuleOutcome(rule, _status_of(plan.by_value, condition, value), value, facts_needed=needed)
         if plan.boolean:
             outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
             if condition is True and outcome.defeated_by:
                 outcome.status = "defeated"
-        if value is None:
-            # Only what could still change the value: the condition if it is unknown, the branches it could take,
-            # and, for a condition that may hold, the exceptions that could defeat it.
-            needed = self._unknown_facts(rule.when, when_trace, context, rule.id) if condition is None else []
-            if not plan.boolean:
-                if condition is not False:
-                    needed += self._unknown_facts(rule.value, value_trace, context, rule.id)
-                if condition is not True:
-                    needed += self._unknown_facts(rule.otherwise, otherwise_trace, context, rule.id)
-            elif condition is not False:
-                needed += [n for d in plan.defeated_by if self.values.get(d) is None for n in self.facts_needed(d)]
-            outcome.facts_needed = list(dict.fromkeys(needed))
-            if outcome.facts_needed and outcome.status == "fired":
-                outcome.status = "undetermined"
+        if needed and outcome.status == "fired":
+            outcome.status = "undetermined"
         return outcome
 
     def _add_reasons(self, outcome: RuleOutcome) -> None:
@@ -241,25 +230,39 @@ class Explainer:
         return reasons
 
     def facts_needed(self, rule_id: str) -> list[str]:
-        if rule_id not in self._needed:
-            self._needed[rule_id] = []  # guards against re-entry; rules are acyclic
-            self._needed[rule_id] = self.summary(rule_id).facts_needed
-        return self._needed[rule_id]
+        return self.needed().get(rule_id, []) if self.is_open(rule_id) else []
 
-    def _unknown_facts(self, checked: Checked | None, trace: tuple[Any, ...] | None,
-                       context: needs.Context | None, rule_id: str) -> list[str]:
-        """The unknown facts that an unknown expression is waiting for (only parts that could matter).
+    def is_open(self, rule_id: str) -> bool:
+        """Whether the values path leaves a rule's outcome open: the facts it still needs decide it (read from its
+        trace). Otherwise it needs none."""
+        if self._quick is None:
+            self.quick_statuses()
+        return rule_id in self._open
 
-        A date sum or difference that is unknown although its operands are known ran outside the
-        calendar; it is recorded in ``outside_calendar`` (it waits for no fact).
+    def needed(self) -> dict[str, list[str]]:
+        """The facts each rule still needs, for the rules the values path leaves open (absent: none).
+
+        Worked out for all of them at once, in dependency order (each rule's generated ``needs`` function reads what
+        the rules it names need): a rule at a time, through outcomes, cost most of an intake case's result.
         """
-        if checked is None or trace is None:
-            return []
+        if self._needed is None:
+            self._needed = {}
+            self.quick_statuses()
+            values, needs, outside, plans = self.values, self._needs, self._outside, self.shapes.plans
+            facts, as_of, tracers, traces = self.facts, self.as_of, self._tracers, self.traces
+            for rule_id in sorted(self._open, key=self.shapes.order.__getitem__):  # dependency order
+                trace = traces.get(rule_id)
+                if trace is None:
+                    trace = traces[rule_id] = tracers[rule_id](facts, as_of, values)
+                found = needs[rule_id](trace, values[rule_id], values, self._needed, outside)
+                if plans[rule_id].mode == "items":
+                    self._needed[rule_id], self._item_needs[rule_id] = found
+                else:
+                    self._needed[rule_id] = found
+        return self._needed
 
-        def outside_calendar(text: str, read: dict[str, Any]) -> None:
-            self.outside_calendar.setdefault((rule_id, text), read)
-
-        return needs.facts_needed(self.shapes.needs(checked), trace, self.facts_needed, context, outside_calendar)
+    def _outside(self, rule_id: str, text: str, read: dict[str, Any]) -> None:
+        self.outside_calendar.setdefault((rule_id, text), read)
 
     def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
         facts = {name: values[key] for key, name in self.shapes.names_read(node) if key in values}
@@ -296,6 +299,9 @@ def _branches(rule: Rule, condition: Any, value_trace: Any, otherwise_trace: Any
     return [(rule.value, value_trace), (rule.otherwise, otherwise_trace)]
 
 
+_BY_VALUE = {True: "fired", False: "not_fired", None: "undetermined"}
+
+
 def _status_of(by_value: bool, condition: Any, value: Any) -> str:
     """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
     if by_value:
@@ -303,12 +309,6 @@ def _status_of(by_value: bool, condition: Any, value: Any) -> str:
     if value is None and condition is not False:
         return "undetermined" if condition is None else "fired"
     return "fired" if condition is True else "not_fired" if condition is False else "undetermined"
-
-
-def _items_name(rule: Rule) -> str:
-    if rule.items is not None and isinstance(rule.items.expr, s.Name):
-        return rule.items.expr.dotted
-    return "items"
 
 
 def _deciding(expr: s.Expr, values: NodeValues, want: Any) -> list[s.Expr]:

@@ -6,8 +6,7 @@ serves any number of cases (and can be shipped to worker processes).
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +21,6 @@ from .catalog import Catalog
 from .consistency import FactWarning
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
-from .outcome import deciding
 from .shapes import Shapes
 
 
@@ -75,9 +73,7 @@ class KnowledgeBase:
         day = day or document_as_of or date.today()
         values, conditions = self.program.values_and_conditions(flat, day)
         # A rule is traced only if an explanation or a fact still needed asks for it.
-        tracers = self.program.tracers
-        explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes,
-                              lambda rule_id: tracers[rule_id](flat, day, values))
+        explainer = Explainer(self.rules, flat, values, conditions, day, self.shapes, self.program)
         case_id = facts.get("id") if isinstance(facts, dict) else None
         return Result(self, flat, day, values, explainer, id=case_id, source=source)
 
@@ -127,7 +123,8 @@ class Result:
     source: str = "<facts>"  # where the facts came from, for located warnings
     _needed: list[str] | None = field(default=None, repr=False)
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-    _status_table: dict[str, str] | None = field(default=None, repr=False)
+    _briefs: dict[str, tuple[Any, str, Sequence[str]]] = field(default_factory=dict, repr=False)
+    _bearing: dict[str, bool] = field(default_factory=dict, repr=False)  # rule id → whether its rulings bear on the case
 
     @property
     def warnings(self) -> list[FactWarning]:
@@ -146,7 +143,38 @@ class Result:
 
         ``to_dict`` gives the same values as JSON data (dates as ISO text).
         """
-        return _reported(self.explainer.summary(self.kb.rule(rule_id).id))
+        return self._brief(self.kb.rule(rule_id).id)[0]
+
+    def _brief(self, rule_id: str) -> tuple[Any, str, Sequence[str]]:
+        """A rule's reported value (Python data), its status word and the facts it still needs."""
+        found = self._briefs.get(rule_id)
+        if found is None:
+            if not self._briefs:
+                self._brief_determinations()
+                return self._brief(rule_id)
+            found = self._briefs[rule_id] = self._work_out_brief(rule_id)
+        return found
+
+    def _brief_determinations(self) -> None:
+        """Every determination's brief at once: read straight from the values path where that settles it (a complete
+        case: nearly always), else from the facts it still needs or its outcome."""
+        values, quick, briefs = self.values, self.explainer.quick_statuses(), self._briefs
+        for rule_id, for_each in self.kb.shapes.determination_kinds:
+            value = values[rule_id]
+            if value is not None and not for_each and quick[rule_id] in _SETTLED:
+                briefs[rule_id] = (value, "determined", ())
+            else:
+                briefs[rule_id] = self._work_out_brief(rule_id)
+
+    def _work_out_brief(self, rule_id: str) -> tuple[Any, str, Sequence[str]]:
+        value, rule = self.values.get(rule_id), self.kb.rules[rule_id]
+        if value is not None and not rule.for_each and self.explainer.quick_statuses()[rule_id] in _SETTLED:
+            return value, "determined", ()
+        needed = self.explainer.facts_needed(rule_id) if value is None and not rule.for_each else None
+        if needed:  # in force, and waiting for facts
+            return _enum_or_value(rule, None), "undetermined", needed
+        outcome = self.explainer.summary(rule_id)
+        return _reported(outcome), _status(outcome), outcome.facts_needed
 
     @property
     def facts_needed(self) -> list[str]:
@@ -156,37 +184,41 @@ class Result:
         return self._needed
 
     def _facts_needed(self, rule_ids: Iterable[str]) -> list[str]:
-        counts: Counter[str] = Counter()
-        first_seen: dict[str, int] = {}
+        counts: dict[str, int] = {}  # in order of first sight, which breaks ties
         for rule_id in rule_ids:
-            for fact in self.explainer.summary(rule_id).facts_needed:
-                counts[fact] += 1
-                first_seen.setdefault(fact, len(first_seen))
-        return sorted(counts, key=lambda f: (-counts[f], first_seen[f]))
+            for fact in self._brief(rule_id)[2]:
+                counts[fact] = counts.get(fact, 0) + 1
+        return sorted(counts, key=counts.__getitem__, reverse=True)  # stable: ties keep their order
 
     def determination(self, rule_id: str) -> dict[str, Any]:
-        shapes, statuses, summary = self.kb.shapes, self._statuses(), self.explainer.summary
-        outcome = summary(rule_id)
-        proof = shapes.proof(rule_id)
+        """One determination of the default result: value, status, title, rules fired, facts needed, citations, and
+        the notes that apply (``_notes``)."""
+        value, status, needed = self._brief(rule_id)
+        rule = self.kb.rules[rule_id]
+        return {"value": iso(value), "status": status, "title": rule.title, "rules_fired": self._fired_in_proof(rule_id),
+                "facts_needed": list(needed), "citations": [dict(c) for c in self.kb.shapes.citations(rule)[1]],
+                **self._notes(rule_id, status)}
+
+    def _fired_in_proof(self, rule_id: str) -> list[str]:
+        statuses = self.explainer.statuses()
+        return [r for r in self.kb.shapes.proof(rule_id) if statuses[r] == "fired"]
+
+    def _notes(self, rule_id: str, status: str) -> dict[str, Any]:
+        """What a determination's entry says besides its answer, where it applies: no rule in force, the unverified
+        rules it rests on, court rulings on its rules and who decides it."""
+        shapes, statuses = self.kb.shapes, self.explainer.statuses()
+        out: dict[str, Any] = {}
+        if status == "not_in_force":
+            out["note"] = "no rule in force on the as-of date"
         # An unverified rule matters only where it applied or could still apply, and only through rules that could
         # themselves change the answer.
         unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
         if unverified:
-            relevant = self._could_matter(rule_id)
+            relevant = shapes.could_matter(rule_id, statuses)
             unverified = [r for r in unverified if r in relevant]
-        out: dict[str, Any] = {
-            "value": iso(_reported(outcome)),
-            "status": _status(outcome),
-            "title": outcome.rule.title,
-            "rules_fired": [r for r in proof if statuses[r] == "fired"],
-            "facts_needed": outcome.facts_needed,
-            "citations": [dict(c) for c in shapes.citations(outcome.rule)[1]],
-        }
-        if outcome.rule.determination and outcome.status == "not_in_force":
-            out["note"] = "no rule in force on the as-of date"
-        if unverified:
-            out["unverified_rules"] = unverified
-        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(summary(r))]
+            if unverified:
+                out["unverified_rules"] = unverified
+        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(r)]
         if rulings:
             out["rulings"] = rulings
         decided_by = self.decided_by(rule_id)
@@ -203,48 +235,34 @@ class Result:
         inputs = self.kb.shapes.decider_inputs.get(rule_id)
         if inputs is None:
             return []
-        values = {target: _reported(self.explainer.summary(target)) for target in inputs}
-        authorities, settled = deciding(self.kb.rules[rule_id], values)
-        return [{"authority": authority.authority, "settled": settled} for authority in authorities]
+        deciders = self.kb.shapes.deciders(rule_id, tuple(self._brief(target)[0] for target in inputs))
+        return [{"authority": authority, "settled": settled} for authority, settled in deciders]
 
     def rulings(self) -> list[dict[str, Any]]:
         """Court rulings decided by the as-of date that bear on this case (every rule feeds some answer), and those
         on the eras in force."""
         shapes = self.kb.shapes
-        out = [ruling for rule_id in shapes.ruled_ids for ruling in self._rulings_on(self.explainer.summary(rule_id))]
+        out = [ruling for rule_id in shapes.ruled_ids for ruling in self._rulings_on(rule_id)]
         for era in self.kb.eras_at(self.as_of):
             if era.rulings:
                 out += shapes.rulings_as_of("era", era.id, era.rulings, self.as_of)
         return out
 
-    def _rulings_on(self, outcome: RuleOutcome) -> list[dict[str, Any]]:
-        if not outcome.rule.rulings or not self._bears_on_case(outcome):
-            return []
-        return self.kb.shapes.rulings_as_of("rule", outcome.rule.id, outcome.rule.rulings, self.as_of)
+    def _rulings_on(self, rule_id: str) -> list[dict[str, Any]]:
+        rule = self.kb.rules[rule_id]
+        bears = self._bearing.get(rule_id)
+        if bears is None:  # proofs share rules: asked once per result
+            bears = self._bearing[rule_id] = bool(rule.rulings) and self._bears_on_case(rule, self.explainer.status(rule_id))
+        return self.kb.shapes.rulings_as_of("rule", rule_id, rule.rulings, self.as_of) if bears else []
 
-    def _could_matter(self, rule_id: str) -> set[str]:
-        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
-        exceptions of a bar whose own condition failed."""
-        marked, stack = {rule_id}, [rule_id]
-        while stack:
-            outcome = self.explainer.summary(stack.pop())
-            if outcome.status == "not_in_force":
-                continue
-            for dep in outcome.rule.reads:
-                if dep in marked or (dep in outcome.rule.defeated_by and outcome.status == "not_fired"):
-                    continue
-                marked.add(dep)
-                stack.append(dep)
-        return marked
-
-    def _bears_on_case(self, outcome: RuleOutcome) -> bool:
+    def _bears_on_case(self, rule: Rule, status: str) -> bool:
         """Whether a ruling on this rule matters to the case: the rule applied or could, or, where a ruling set it
         aside, no part of its condition that is itself a rule (in a top-level ``and``) is known to fail."""
-        if outcome.status in ("fired", "undetermined", "defeated"):
+        if status in ("fired", "undetermined", "defeated"):
             return True
-        when = outcome.rule.when
-        if outcome.status != "not_in_force" or when is None:
-            return outcome.status == "not_in_force"
+        when = rule.when
+        if status != "not_in_force" or when is None:
+            return status == "not_in_force"
         parts = when.expr.operands if isinstance(when.expr, s.And) else (when.expr,)
         return not any(isinstance(p, s.Name) and p.dotted in self.kb.rules and self.values.get(p.dotted) is False
                        for p in parts)
@@ -259,22 +277,14 @@ class Result:
         """
         ids = self._requested(only)
         out: dict[str, Any] = {} if self.id is None else {"id": self.id}
-        out |= {
-            "as_of": self.as_of.isoformat(),
-            "kb_version": self.kb.manifest.version,
-            "kb": {"id": self.kb.manifest.id, "version": self.kb.manifest.version, "date": self.kb.manifest.date},
-            "eras": [era.id for era in self.kb.eras_at(self.as_of)],
-        }
+        out |= self._heading()
         warnings = [w.as_dict() for w in self.warnings]
-        if values_only:
-            out["determinations"] = {rule_id: self._values_only(rule_id) for rule_id in ids}
-            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
-        else:
-            out["determinations"] = {rule_id: self.determination(rule_id) for rule_id in ids}
-            out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+        entry = self._values_only if values_only else self.determination
+        out["determinations"] = {rule_id: entry(rule_id) for rule_id in ids}
+        out["facts_needed"] = self.facts_needed if only is None else self._facts_needed(ids)
+        if not values_only:
             considered = list(self.kb.rules) if only is None else self._proof_rules(ids)
-            statuses = self._statuses()
-            out["rules_fired"] = [r for r in considered if statuses[r] == "fired"]
+            out["rules_fired"] = self._fired(considered)
             if explain:
                 out["rules_not_fired"] = [
                     {"rule": r, "status": o.status, "reasons": self._outcome_dict(r)["reasons"]}
@@ -289,24 +299,29 @@ class Result:
             out["explanations"] = {rule_id: self.explanation(rule_id) for rule_id in ids}
         return out
 
-    def _statuses(self) -> dict[str, str]:
-        """Every rule's status, once per result (proofs share rules)."""
-        if self._status_table is None:
-            self._status_table = self.explainer.statuses()
-        return self._status_table
-
     def _outcome_dict(self, rule_id: str) -> dict[str, Any]:
         """One rule's outcome as JSON data, built once per result (proof trees repeat rules)."""
         found = self._outcome_dicts.get(rule_id)
         if found is None:
             outcome = self.outcome(rule_id)
-            as_of = self.as_of if self._bears_on_case(outcome) else None
+            as_of = self.as_of if self._bears_on_case(outcome.rule, outcome.status) else None
             found = self._outcome_dicts[rule_id] = rule_outcome_dict(outcome, as_of, self.kb.shapes)
         return found
 
+    def _heading(self) -> dict[str, Any]:
+        """What a result says first: the as-of date, the knowledge base and the eras in force."""
+        manifest = self.kb.manifest
+        return {"as_of": self.as_of.isoformat(), "kb_version": manifest.version,
+                "kb": {"id": manifest.id, "version": manifest.version, "date": manifest.date},
+                "eras": [era.id for era in self.kb.eras_at(self.as_of)]}
+
+    def _fired(self, rule_ids: list[str]) -> list[str]:
+        statuses = self.explainer.statuses()
+        return [r for r in rule_ids if statuses[r] == "fired"]
+
     def _values_only(self, rule_id: str) -> dict[str, Any]:
-        outcome = self.explainer.summary(rule_id)
-        out = {"value": iso(_reported(outcome)), "status": _status(outcome), "facts_needed": outcome.facts_needed}
+        value, status, needed = self._brief(rule_id)
+        out = {"value": iso(value), "status": status, "facts_needed": list(needed)}
         decided_by = self.decided_by(rule_id)
         if decided_by:
             out["decided_by"] = decided_by
@@ -339,6 +354,9 @@ class Result:
             return node
 
         return fill(tree)
+
+
+_SETTLED = frozenset(("fired", "not_fired", "defeated"))  # statuses whose value is the determination's, when it has one
 
 
 def _reported(outcome: RuleOutcome) -> Any:

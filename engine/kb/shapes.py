@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..language import syntax as s
-from ..language.checker import Checked
-from ..language.codegen import trace_nodes
 from ..language.printer import to_text
-from . import needs
 from .model import Rule, Ruling
+from .outcome import deciding
 
 IN_FORCE_DAYS_KEPT = 64  # as-of dates whose in-force table is kept (a service sees many dates; a batch one)
 RULINGS_KEPT = 4096  # (rule or era, as-of date) pairs whose rulings are kept as JSON objects
+DECIDERS_KEPT = 4096  # (determination, values it depends on) pairs whose deciders, or rules that matter, are kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusPlan:
     """What decides a rule's status besides its value and condition, read once from the rule."""
 
@@ -46,17 +45,27 @@ class StatusPlan:
                                            for start, until in self.suspended))
 
 
+class StatusGroups(NamedTuple):
+    """The rules in force on a day or not, the yes/no rules among them whose status is their value's, and the rest."""
+
+    not_in_force: tuple[str, ...]
+    by_value: tuple[str, ...]
+    others: tuple[tuple[str, StatusPlan], ...]
+
+
 class Shapes:
     """Lazily filled tables of case-independent facts about a knowledge base's expressions and rules."""
 
     def __init__(self, rules: dict[str, Rule]) -> None:
         self.rules = rules
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
+        self.determination_kinds = tuple((rule_id, bool(rules[rule_id].for_each)) for rule_id in self.determination_ids)
         self.check_ids = tuple(rule.id for rule in rules.values() if rule.check)
         # Who decides: for each determination with ``decided_by``, the determinations its ``where`` entries read.
         self.decider_inputs = {rule.id: tuple(dict.fromkeys(target for entry in rule.decided_by for target, _ in entry.where))
                                for rule in rules.values() if rule.decided_by}
         self.plans = {rule.id: _plan(rule) for rule in rules.values()}
+        self.order = {rule_id: index for index, rule_id in enumerate(rules)}  # dependency order
         self._proofs: dict[str, tuple[str, ...]] = {}
         self._unverified: dict[str, tuple[str, ...]] = {}
         self._ruled: dict[str, tuple[str, ...]] = {}
@@ -64,13 +73,15 @@ class Shapes:
         self._texts: dict[int, tuple[s.Expr, str]] = {}
         self._names: dict[int, tuple[s.Expr, tuple[tuple[int, str], ...]]] = {}
         self._citations: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
-        self._needs: dict[int, tuple[Checked, needs.Plan | None]] = {}
-        self._in_force: dict[date, dict[str, bool]] = {}
+        self._in_force: dict[date, StatusGroups] = {}
         self.ruled_ids = tuple(rule.id for rule in rules.values() if rule.rulings)
         self._rulings: dict[tuple[str, str, date], tuple[dict[str, Any], ...]] = {}
+        self._deciders: dict[tuple[str, tuple[Any, ...]], tuple[tuple[str, bool], ...]] = {}
+        self._gates: dict[str, tuple[str, ...]] = {}  # per determination: the rules in its proof ``could_matter`` reads
+        self._matter: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
     def nodes(self, expr: s.Expr) -> list[s.Expr]:
-        """The nodes a trace of ``expr`` records, in order (``codegen.trace_nodes``)."""
+        """The nodes a trace of ``expr`` records, in order (``syntax.trace_nodes``)."""
         return self._entry(expr)[1]
 
     def node_ids(self, expr: s.Expr) -> tuple[int, ...]:
@@ -79,17 +90,22 @@ class Shapes:
     def _entry(self, expr: s.Expr) -> tuple[s.Expr, list[s.Expr], tuple[int, ...]]:
         entry = self._nodes.get(id(expr))
         if entry is None:
-            nodes = trace_nodes(expr)
+            nodes = s.trace_nodes(expr)
             entry = self._nodes[id(expr)] = (expr, nodes, tuple(id(n) for n in nodes))  # expr kept alive: ids stay valid
         return entry
 
-    def in_force_on(self, day: date) -> dict[str, bool]:
-        """Whether each rule is in force on a day; a batch shares its as-of date, so this is read once per batch."""
+    def status_groups(self, day: date) -> StatusGroups:
+        """The rules grouped by how their status is read on a day; a batch shares its as-of date, so this is worked
+        out once per batch."""
         found = self._in_force.get(day)
         if found is None:
             if len(self._in_force) >= IN_FORCE_DAYS_KEPT:
                 self._in_force.clear()
-            found = self._in_force[day] = {rule_id: plan.in_force(day) for rule_id, plan in self.plans.items()}
+            in_force = [(rule_id, plan) for rule_id, plan in self.plans.items() if plan.in_force(day)]
+            found = self._in_force[day] = StatusGroups(
+                tuple(rule_id for rule_id, plan in self.plans.items() if not plan.in_force(day)),
+                tuple(rule_id for rule_id, plan in in_force if plan.mode == "boolean" and not plan.defeated_by),
+                tuple((rule_id, plan) for rule_id, plan in in_force if plan.mode != "boolean" or plan.defeated_by))
         return found
 
     def rulings_as_of(self, owner: str, name: str, rulings: tuple[Ruling, ...], day: date) -> list[dict[str, Any]]:
@@ -103,12 +119,23 @@ class Shapes:
             found = self._rulings[key] = tuple({owner: name, **r.as_dict(day)} for r in rulings if r.day <= day)
         return [{**ruling, "citations": list(ruling["citations"])} for ruling in found]
 
-    def needs(self, checked: Checked) -> needs.Plan | None:
-        """The compiled walk that finds the facts an unknown ``checked`` expression is waiting for."""
-        entry = self._needs.get(id(checked))
-        if entry is None:
-            entry = self._needs[id(checked)] = (checked, needs.compile_plan(checked))  # kept alive: its id stays valid
-        return entry[1]
+    def deciders(self, rule_id: str, inputs: tuple[Any, ...]) -> tuple[tuple[str, bool], ...]:
+        """(authority, settled) for each ``decided_by`` entry of a determination that holds, given the reported values
+        of its ``decider_inputs``: a handful of combinations recur across cases, so each is worked out once."""
+        key = (rule_id, inputs)
+        try:
+            found = self._deciders.get(key)
+            keep = True
+        except TypeError:  # a list among the values: worked out each time
+            found, keep = None, False
+        if found is None:
+            authorities, settled = deciding(self.rules[rule_id], dict(zip(self.decider_inputs[rule_id], inputs)))
+            found = tuple((authority.authority, settled) for authority in authorities)
+            if keep:
+                if len(self._deciders) >= DECIDERS_KEPT:
+                    self._deciders.clear()
+                self._deciders[key] = found
+        return found
 
     def text(self, node: s.Expr) -> str:
         """The canonical text of a sub-expression."""
@@ -146,6 +173,33 @@ class Shapes:
                     seen[current] = None
                     stack.extend(reversed(self.rules[current].reads))
             found = self._proofs[rule_id] = tuple(seen)
+        return found
+
+    def could_matter(self, rule_id: str, statuses: dict[str, str]) -> frozenset[str]:
+        """The rules in a proof that could change its answer: not those read only by a rule out of force, nor the
+        exceptions of a bar whose own condition failed. That turns on the statuses of the few rules in the proof
+        that can be out of force or have exceptions, so each combination is worked out once."""
+        gates = self._gates.get(rule_id)
+        if gates is None:
+            gates = self._gates[rule_id] = tuple(r for r in self.proof(rule_id) if self.plans[r].defeated_by or (
+                self.plans[r].start or self.plans[r].end or self.plans[r].suspended))
+        key = (rule_id, tuple(map(statuses.__getitem__, gates)))
+        found = self._matter.get(key)
+        if found is None:
+            marked, stack = {rule_id}, [rule_id]
+            while stack:
+                current = stack.pop()
+                status, rule = statuses[current], self.rules[current]
+                if status == "not_in_force":
+                    continue
+                for dep in rule.reads:
+                    if dep in marked or (dep in rule.defeated_by and status == "not_fired"):
+                        continue
+                    marked.add(dep)
+                    stack.append(dep)
+            if len(self._matter) >= DECIDERS_KEPT:
+                self._matter.clear()
+            found = self._matter[key] = frozenset(marked)
         return found
 
     def ruled_in_proof(self, rule_id: str) -> tuple[str, ...]:

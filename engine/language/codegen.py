@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import functions, runtime, values
+from . import functions, needs, runtime, values
 from . import syntax as s
 from .checker import Binding, Checked
 
@@ -71,6 +71,8 @@ class Program:
         self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
         # rule id → its trace alone, given the facts, the date and the values path's values
         self.tracers: dict[str, Callable[[FactsMap, date, dict[str, Any]], Any]] = namespace["TRACERS"]
+        # rule id → the facts it still needs, read from its trace (``needs``)
+        self.needs: dict[str, needs.Needs] = namespace["NEEDS"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
@@ -79,20 +81,6 @@ class Program:
     def values(self, facts: FactsMap, as_of: date) -> dict[str, Any]:
         """Every rule's value (``None``: unknown or no value), the same as the traced path's, without traces."""
         return self.values_and_conditions(facts, as_of)[0]
-
-
-def trace_nodes(expr: s.Expr) -> list[s.Expr]:
-    """The nodes whose values a trace records, in pre-order; quantifier bodies are summarised by the quantifier."""
-    out: list[s.Expr] = []
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, s.Quantifier):
-            stack.append(node.items)
-        else:
-            stack.extend(reversed(s.children(node)))
-    return out
 
 
 _HELPERS: dict[str, Any] = {
@@ -359,8 +347,8 @@ class _ThreeValued:
         return atom
 
     def trace(self, expr: s.Expr) -> str:
-        """A tuple of the atoms of the traced nodes, in ``trace_nodes`` order."""
-        atoms = [self.atoms[id(n)] for n in trace_nodes(expr)]
+        """A tuple of the atoms of the traced nodes, in ``syntax.trace_nodes`` order."""
+        atoms = [self.atoms[id(n)] for n in s.trace_nodes(expr)]
         return "(" + ", ".join(atoms) + ("," if len(atoms) == 1 else "") + ")"
 
     def e_Literal(self, node: s.Literal) -> str:
@@ -481,8 +469,16 @@ class _ProgramWriter:
         return "\n".join(
             ["def values(F, as_of):", *values_prologue, *values_body, f"    return {outputs}, {conditions}", "",
              "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", "",
-             *self._rule_tracers(traced), ""]
+             *self._rule_tracers(traced), *self._needs(), ""]
         )
+
+    def _needs(self) -> list[str]:
+        """Each rule's facts-still-needed function (``needs.NeedsWriter``) and the ``NEEDS`` table."""
+        helpers: list[str] = []
+        writer = needs.NeedsWriter(helpers)
+        functions = [line for index, plan in enumerate(self.plans) for line in writer.rule(
+            index, plan, (plan.for_each.var, plan.for_each.items) if plan.for_each else None)]
+        return [*helpers, *functions, needs.table([plan.id for plan in self.plans])]
 
     def _values_rules(self) -> tuple[list[str], str]:
         """The values path's statements, and the dict of what decides each rule's status besides its value:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from . import checker, codegen, parser, runtime
+from . import syntax as s
 from . import types as t
 from .diagnostics import ExpressionError, RulesError, expression_diagnostic, text_positions
 
@@ -55,7 +56,7 @@ class CompiledExpression:
     def trace(self, facts: dict[str, Any], as_of: date) -> list[tuple[str, Any]]:
         """Each traced sub-expression's source text with its value, in pre-order."""
         recorded = self.program.traced(facts, as_of)[1]["expr"][1]
-        nodes = codegen.trace_nodes(self.checked.expr)
+        nodes = s.trace_nodes(self.checked.expr)
         return [(self.text[n.span[0]:n.span[1]], value) for n, value in zip(nodes, recorded)]
 
 

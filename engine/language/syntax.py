@@ -158,3 +158,17 @@ def walk(node: Expr) -> list[Expr]:
         out.append(current)
         stack.extend(reversed(children(current)))
     return out
+
+
+def trace_nodes(expr: Expr) -> list[Expr]:
+    """The nodes whose values a trace records, in pre-order; quantifier bodies are summarised by the quantifier."""
+    out: list[Expr] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, Quantifier):
+            stack.append(node.items)
+        else:
+            stack.extend(reversed(children(node)))
+    return out
