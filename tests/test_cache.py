@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from datetime import date
@@ -35,7 +34,7 @@ def entry_of(rules: Path, directory: Path) -> Path:
 
 def plant(entry: Path, payload: bytes) -> None:
     entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    entry.write_bytes(cache._MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    entry.write_bytes(cache._MAGIC + cache._checksum(payload) + b"\n" + payload)
 
 
 class _RunsCode:
@@ -234,7 +233,11 @@ def test_a_damaged_index_falls_back_to_the_content_key(tmp_path: Path, cache_dir
     rules = write_kb(tmp_path)
     fee(rules)
     (index,) = cache_dir.glob("*.index")
-    for content in (b"", cache._INDEX_MAGIC + b"0" * 64 + b"\n" + b"f" * 64, b"garbage"):
+    stamped = cache.stamp(rules)
+    assert stamped is not None
+    wrong_stamp, unknown_key, not_a_key = (cache._INDEX_MAGIC + key + b"\n" + stamp for key, stamp in (
+        (b"0" * 64, stamped[0] + b"!"), (b"f" * 64, stamped[0]), (b"../" * 21 + b"x", stamped[0])))
+    for content in (b"", wrong_stamp, unknown_key, not_a_key, b"garbage"):
         index.write_bytes(content)
         assert fee(rules) == 100
 

@@ -18,18 +18,21 @@ miss an edit that also restores the size and modification time; set the cache of
 
 An entry is a pickle, and unpickling runs code, so an entry is trusted only when nobody else
 could have written it: the folder and the file must belong to the current user and be writable
-by nobody else. Its payload carries a SHA-256 digest checked before unpickling, so a damaged
-entry is rebuilt (and replaced), never used. Any doubt means compiling from the rule files.
+by nobody else. Its payload carries a CRC-32 checked before unpickling, so a damaged entry is
+rebuilt (and replaced), never used. A checksum stored beside the payload cannot stop anyone who can
+write the file (they would write a matching one, whatever the hash), so it is there for damage
+only, which a CRC-32 finds as surely as gzip's and PNG's do; unlike SHA-256 it needs no OpenSSL,
+whose loading cost 2 ms of every start. Any doubt means compiling from the rule files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -39,9 +42,10 @@ from .knowledge_base import KnowledgeBase, default_rules_dir
 
 _ENGINE_DIR = Path(__file__).parents[1]  # the whole engine package, every layer
 _ENGINE_SUFFIXES = (".py", ".lark")
-_MAGIC = b"asylum-kb compiled knowledge base, format 2\n"
-_INDEX_MAGIC = b"asylum-kb cache index, format 1\n"
+_MAGIC = b"asylum-kb compiled knowledge base, format 3\n"
+_INDEX_MAGIC = b"asylum-kb cache index, format 2\n"
 _MAX_ENTRY_BYTES = 256_000_000
+_MAX_INDEX_BYTES = 16_000_000
 # Older than this, a file's change time is on the clock of any later edit: coarse kernel clocks
 # lag by a tick, and some file systems keep times to 1 or 2 seconds.
 SETTLED_SECONDS = 3
@@ -60,6 +64,8 @@ def fingerprint(rules_dir: Path) -> str | None:
     ``None`` when a rule file cannot be read: the loader then reports it. Content, not size and
     modification time, because a checkout or ``cp -p`` can change a rule and keep both.
     """
+    import hashlib  # only when the stamp index has no answer: OpenSSL takes 2 ms to load
+
     files, unlisted = find_files(rules_dir, ".yaml")
     if unlisted:
         return None
@@ -79,6 +85,8 @@ def fingerprint(rules_dir: Path) -> str | None:
 @cache
 def _engine_digest() -> bytes:
     """The engine's own source (the cache holds code it generated) and the Python that runs it."""
+    import hashlib
+
     digest = hashlib.sha256(_python())
     for path, _info in _engine_sources():
         digest.update(os.fsencode(os.path.relpath(path, _ENGINE_DIR)) + b"\0" + Path(path).read_bytes() + b"\0")
@@ -149,25 +157,26 @@ def load_cached(rules_dir: str | Path | None = None) -> KnowledgeBase:
             return kb
         _write_entry(entry, kb)
     if stamped is not None and stamped[1] < started - SETTLED_SECONDS * 1_000_000_000 and stamp(root) == stamped:
-        _write_private(_index_path(directory, stamped[0]), _INDEX_MAGIC + _sha256(stamped[0]) + b"\n" + key.encode())
+        _write_private(_index_path(directory, stamped[0]), _INDEX_MAGIC + key.encode() + b"\n" + stamped[0])
     return kb
 
 
-def _sha256(data: bytes) -> bytes:
-    return hashlib.sha256(data).hexdigest().encode()
+def _checksum(data: bytes) -> bytes:
+    return b"%08x" % zlib.crc32(data)
 
 
 def _index_path(directory: Path, stamped: bytes) -> Path:
-    return directory / f"{_sha256(stamped)[:40].decode()}.index"
+    """Where the index line for these stamps lives; two stamps sharing a name only overwrite each other."""
+    return directory / f"{_checksum(stamped).decode()}-{len(stamped):x}.index"
 
 
 def _read_index(path: Path, stamped: bytes) -> str | None:
-    """The content key the index at ``path`` holds for exactly these stamps, else ``None``."""
-    data = _read_private(path, 4096)
+    """The content key the index at ``path`` holds for exactly these stamps (compared whole), else ``None``."""
+    data = _read_private(path, _MAX_INDEX_BYTES)
     if data is None or not data.startswith(_INDEX_MAGIC):
         return None
-    recorded, _, key = data[len(_INDEX_MAGIC):].partition(b"\n")
-    if recorded != _sha256(stamped) or len(key) != 64:
+    key, _, recorded = data[len(_INDEX_MAGIC):].partition(b"\n")
+    if recorded != stamped or len(key) != 64 or key.strip(b"0123456789abcdef"):
         return None
     return key.decode("ascii", "replace")
 
@@ -203,11 +212,11 @@ def _read_private(path: Path, limit: int) -> bytes | None:
 def _read_entry(entry: Path) -> KnowledgeBase | None:
     """The knowledge base in ``entry`` if it is a private regular file whose digest matches, else ``None``."""
     data = _read_private(entry, _MAX_ENTRY_BYTES)
-    header = len(_MAGIC) + 65  # the magic line, a hex SHA-256 and a newline
+    header = len(_MAGIC) + 9  # the magic line, a hex CRC-32 and a newline
     if data is None or not data.startswith(_MAGIC) or len(data) < header:
         return None
     expected, payload = data[len(_MAGIC):header - 1], data[header:]
-    if _sha256(payload) != expected:
+    if _checksum(payload) != expected:
         return None
     try:
         kb = pickle.loads(payload)
@@ -221,7 +230,7 @@ def _write_entry(entry: Path, kb: KnowledgeBase) -> None:
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PickleError, RecursionError, TypeError, AttributeError):
         return
-    _write_private(entry, _MAGIC + _sha256(payload) + b"\n" + payload)
+    _write_private(entry, _MAGIC + _checksum(payload) + b"\n" + payload)
 
 
 def _write_private(path: Path, data: bytes) -> None:
