@@ -21,7 +21,7 @@ could have written it: the folder and the file must belong to the current user a
 by nobody else. Its payload carries a CRC-32 checked before unpickling, so a damaged entry is
 rebuilt (and replaced), never used. A checksum stored beside the payload cannot stop anyone who can
 write the file (they would write a matching one, whatever the hash), so it is there for damage
-only, which a CRC-32 finds as surely as gzip's and PNG's do; unlike SHA-256 it needs no OpenSSL,
+only, which a CRC-32 finds (gzip and PNG use it for that); unlike SHA-256 it needs no OpenSSL,
 whose loading cost 2 ms of every start. Any doubt means compiling from the rule files.
 """
 
@@ -178,7 +178,7 @@ def _read_index(path: Path, stamped: bytes) -> str | None:
     key, _, recorded = data[len(_INDEX_MAGIC):].partition(b"\n")
     if recorded != stamped or len(key) != 64 or key.strip(b"0123456789abcdef"):
         return None
-    return key.decode("ascii", "replace")
+    return key.decode()
 
 
 def _private_folder(directory: Path) -> bool:
@@ -210,7 +210,7 @@ def _read_private(path: Path, limit: int) -> bytes | None:
 
 
 def _read_entry(entry: Path) -> KnowledgeBase | None:
-    """The knowledge base in ``entry`` if it is a private regular file whose digest matches, else ``None``."""
+    """The knowledge base in ``entry`` if it is a private regular file whose checksum matches, else ``None``."""
     data = _read_private(entry, _MAX_ENTRY_BYTES)
     header = len(_MAGIC) + 9  # the magic line, a hex CRC-32 and a newline
     if data is None or not data.startswith(_MAGIC) or len(data) < header:
@@ -226,6 +226,7 @@ def _read_entry(entry: Path) -> KnowledgeBase | None:
 
 
 def _write_entry(entry: Path, kb: KnowledgeBase) -> None:
+    """Cache ``kb`` with its checksum; a knowledge base that cannot be pickled is simply not cached."""
     try:
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PickleError, RecursionError, TypeError, AttributeError):
