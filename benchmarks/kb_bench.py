@@ -6,9 +6,11 @@ Rows, for complete, with-children and sparse cases (benchmarks/kb_cases.py):
   values path         validate + program.values (every rule's value, no explanation)
   traced path         validate + program.traced (values + a record of every sub-expression)
   values-only result  kb.evaluate(...).to_dict(values_only=True)  (eval --values-only)
-  default result      kb.evaluate(...).to_dict()                  (eval --format json)
+  default result      kb.evaluate(...).to_dict()                  (eval --format json, the Python API)
+  default JSON line   the same as one line of JSON text           (what a batch writes per case)
   explain result      kb.evaluate(...).to_dict(explain=True)      (eval --explain --format json)
-Then the same with 100 generated rules added (164 rules): per-case cost must grow at most linearly
+First the same steps on the issue's own case (examples/affirmative-grant.yaml). Then the same with 100 generated
+rules added (164 rules): per-case cost must grow at most linearly
 in the number of rules. Times are CPU time of this process (time.process_time), best of --reps, so
 other processes on the machine disturb them less; targets: values path <= 50 µs, default result <= 150 µs.
 """
@@ -26,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+line = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # what a batch writes per case
 sys.path.insert(0, str(HERE))
 
 import asylum_kb
 import kb_cases
+import yaml
 from asylum_kb.kb.knowledge_base import default_rules_dir
 
 AS_OF = kb_cases.AS_OF
@@ -53,6 +58,7 @@ def steps(kb: asylum_kb.KnowledgeBase) -> dict[str, Callable[[Any], Any]]:
         "traced path": lambda doc: program.traced(validate(doc)[0], AS_OF),
         "values-only result": lambda doc: kb.evaluate(doc, AS_OF).to_dict(values_only=True),
         "default result": lambda doc: kb.evaluate(doc, AS_OF).to_dict(),
+        "default JSON line": lambda doc: line(kb.evaluate(doc, AS_OF).to_dict()),
         "explain result": lambda doc: kb.evaluate(doc, AS_OF).to_dict(explain=True),
     }
 
@@ -69,6 +75,12 @@ def measure(kb: asylum_kb.KnowledgeBase, count: int, reps: int) -> dict[str, dic
             sample = documents[: max(50, count // 10)] if slow else documents
             table.setdefault(name, {})[kind] = per_case(fn, sample, reps if not slow else 3)
     return table
+
+
+def issue_case(kb: asylum_kb.KnowledgeBase, reps: int) -> dict[str, float]:
+    """The issue's own case, ``examples/affirmative-grant.yaml`` as of 2025-09-15, a step at a time."""
+    document = yaml.safe_load((ROOT / "examples" / "affirmative-grant.yaml").read_text(encoding="utf-8"))
+    return {name: per_case(fn, [document] * 2000, reps) for name, fn in steps(kb).items() if name != "explain result"}
 
 
 def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
@@ -88,6 +100,9 @@ def main() -> None:
     args = parser.parse_args()
 
     kb = asylum_kb.load(args.rules)
+    if args.rules == default_rules_dir():
+        print("examples/affirmative-grant.yaml as of 2025-09-15 (µs): "
+              + ", ".join(f"{name} {value:.1f}" for name, value in issue_case(kb, args.reps).items()))
     base = measure(kb, args.cases, args.reps)
     print_table(f"{args.rules}: {len(kb.rules)} rules, {len(kb.determinations)} determinations", base)
 

@@ -373,10 +373,11 @@ def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the
 
 
 def _generated_needs(compiled: Any, case: dict[str, Any], found: dict[tuple[str, str], Any]) -> list[str]:
-    """The generated ``needs`` function of a one-expression program, on its trace for ``case``."""
-    values, traces = compiled.program.traced(case, AS_OF)
-    return compiled.program.needs["expr"](traces["expr"], values["expr"], values, {},
-                                          lambda rule_id, text, read: found.setdefault((rule_id, text), read))
+    """What the generated ``needs_all`` of a one-expression program finds the expression needs for ``case``."""
+    values = compiled.program.values(case, AS_OF)
+    needed = compiled.program.needs_all(case, AS_OF, values, {"expr"},
+                                        lambda rule_id, text, read: found.setdefault((rule_id, text), read))[1]
+    return needed.get("expr", [])
 
 
 def _assert_both_walks_agree(expr: s.Expr, case: dict[str, Any]) -> None:

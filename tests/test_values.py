@@ -24,6 +24,20 @@ def test_years_between_is_the_largest_whole_number_of_years(start: date, end: da
         assert shift_date(start, Duration(years=years)) <= end < shift_date(start, Duration(years=years + 1))
 
 
+def _shifted_by_the_calendar(start: date, months: int, days: int) -> date:
+    """The month arithmetic spelled out with the standard library's month lengths."""
+    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
+    moved = date(year, month0 + 1, min(start.day, calendar.monthrange(year, month0 + 1)[1]))
+    return date.fromordinal(moved.toordinal() + days)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(-30, 30), st.integers(-30, 30),
+       st.integers(-400, 400), st.sampled_from([1, -1]))
+def test_shift_date_agrees_with_the_standard_calendar(day: date, years: int, months: int, days: int, sign: int) -> None:
+    assert shift_date(day, Duration(years=years, months=months, days=days), sign) == _shifted_by_the_calendar(
+        day, sign * (years * 12 + months), sign * days)
+
+
 @pytest.mark.parametrize("day,duration,expected", [
     (date(2024, 2, 29), Duration(years=1), date(2025, 2, 28)),
     (date(2024, 2, 29), Duration(years=-4), date(2020, 2, 29)),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from itertools import compress, repeat
+from operator import is_
+from typing import Any, cast
 
 from ..language import syntax as s
 from ..language.checker import Checked
@@ -64,7 +66,7 @@ class Explainer:
         self.traces: dict[str, Any] = {}  # rule id → its recorded trace, for the rules that needed one
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
-        self._needs = program.needs
+        self._needs_all = program.needs_all
         self._needed: dict[str, list[str]] | None = None  # rule id → the facts it still needs (``needed``)
         self._item_needs: dict[str, list[list[str]]] = {}  # per-item rule id → the facts each item still needs
         self._quick: dict[str, str | None] | None = None
@@ -94,9 +96,11 @@ class Explainer:
     def statuses(self) -> dict[str, str]:
         """Every rule's status, in knowledge-base order (``status`` rule by rule)."""
         if self._statuses is None:
-            summary = self.summary
-            self._statuses = {rule_id: status or summary(rule_id).status
-                              for rule_id, status in self.quick_statuses().items()}
+            quick, summary = self.quick_statuses(), self.summary
+            if None in quick.values():  # an open rule's status turns on the facts it still needs
+                self._statuses = {rule_id: status or summary(rule_id).status for rule_id, status in quick.items()}
+            else:
+                self._statuses = cast(dict[str, str], quick)
         return self._statuses
 
     def quick_statuses(self) -> dict[str, str | None]:
@@ -113,9 +117,9 @@ class Explainer:
         groups = self.shapes.status_groups(self.as_of)
         out: dict[str, str | None] = dict.fromkeys(groups.not_in_force, "not_in_force")
         # in force, a yes/no rule is False or unknown, never "no value"
-        by_value = list(map(values.__getitem__, groups.by_value))
+        by_value = groups.by_value_of(values)
         out.update(zip(groups.by_value, map(_BY_VALUE.__getitem__, by_value)))
-        unknown = {rule_id for rule_id, value in zip(groups.by_value, by_value) if value is None}
+        unknown = set(compress(groups.by_value, map(is_, by_value, repeat(None))))
         for rule_id, plan in groups.others:
             value = values.get(rule_id)
             if plan.mode == "boolean":
@@ -242,23 +246,17 @@ class Explainer:
     def needed(self) -> dict[str, list[str]]:
         """The facts each rule still needs, for the rules the values path leaves open (absent: none).
 
-        Worked out for all of them at once, in dependency order (each rule's generated ``needs`` function reads what
-        the rules it names need): a rule at a time, through outcomes, cost most of an intake case's result.
+        Worked out for all of them at once by the generated ``needs_all`` (``language.needs``), which traces them too:
+        a rule at a time, through outcomes, cost most of an intake case's result.
         """
         if self._needed is None:
-            self._needed = {}
             self.quick_statuses()
-            values, needs, outside, plans = self.values, self._needs, self._outside, self.shapes.plans
-            facts, as_of, tracers, traces = self.facts, self.as_of, self._tracers, self.traces
-            for rule_id in sorted(self._open, key=self.shapes.order.__getitem__):  # dependency order
-                trace = traces.get(rule_id)
-                if trace is None:
-                    trace = traces[rule_id] = tracers[rule_id](facts, as_of, values)
-                found = needs[rule_id](trace, values[rule_id], values, self._needed, outside)
-                if plans[rule_id].mode == "items":
-                    self._needed[rule_id], self._item_needs[rule_id] = found
-                else:
-                    self._needed[rule_id] = found
+            self._needed = {}
+            if self._open:
+                traces, self._needed, self._item_needs = self._needs_all(self.facts, self.as_of, self.values, self._open,
+                                                                         self._outside)
+                for rule_id, trace in traces.items():
+                    self.traces.setdefault(rule_id, trace)
         return self._needed
 
     def _outside(self, rule_id: str, text: str, read: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from .catalog import Catalog
 from .consistency import FactWarning
 from .explain import Explainer, RuleOutcome
 from .model import Era, Manifest, Parameter, Rule, Ruleset
-from .shapes import Shapes
+from .shapes import Entry, Shapes
 
 
 def default_rules_dir() -> Path:
@@ -159,10 +159,10 @@ class Result:
         """Every determination's brief at once: read straight from the values path where that settles it (a complete
         case: nearly always), else from the facts it still needs or its outcome."""
         values, quick, briefs = self.values, self.explainer.quick_statuses(), self._briefs
-        for rule_id, for_each in self.kb.shapes.determination_kinds:
-            value = values[rule_id]
-            if value is not None and not for_each and quick[rule_id] in _SETTLED:
-                briefs[rule_id] = (value, "determined", ())
+        for rule_id, for_each, no_value in self.kb.shapes.determination_kinds:
+            if not for_each and quick[rule_id] in _SETTLED:  # settled by the values path: it needs no fact
+                value = values[rule_id]
+                briefs[rule_id] = (value, "determined", ()) if value is not None else (no_value, "not_applicable", ())
             else:
                 briefs[rule_id] = self._work_out_brief(rule_id)
 
@@ -194,34 +194,32 @@ class Result:
         """One determination of the default result: value, status, title, rules fired, facts needed, citations, and
         the notes that apply (``_notes``)."""
         value, status, needed = self._brief(rule_id)
-        rule = self.kb.rules[rule_id]
-        return {"value": iso(value), "status": status, "title": rule.title, "rules_fired": self._fired_in_proof(rule_id),
-                "facts_needed": list(needed), "citations": [dict(c) for c in self.kb.shapes.citations(rule)[1]],
-                **self._notes(rule_id, status)}
+        entry, statuses = self.kb.shapes.entry(rule_id), self.explainer.statuses()
+        out = {"value": value if value.__class__ in _PLAIN else iso(value), "status": status, "title": entry.title,
+               "rules_fired": [r for r in entry.proof if statuses[r] == "fired"],
+               "facts_needed": list(needed), "citations": list(map(dict, entry.citations))}
+        if entry.unverified or entry.ruled or entry.deciders is not None or status == "not_in_force":
+            out.update(self._notes(rule_id, status, entry, statuses))
+        return out
 
-    def _fired_in_proof(self, rule_id: str) -> list[str]:
-        statuses = self.explainer.statuses()
-        return [r for r in self.kb.shapes.proof(rule_id) if statuses[r] == "fired"]
-
-    def _notes(self, rule_id: str, status: str) -> dict[str, Any]:
+    def _notes(self, rule_id: str, status: str, entry: Entry, statuses: dict[str, str]) -> dict[str, Any]:
         """What a determination's entry says besides its answer, where it applies: no rule in force, the unverified
         rules it rests on, court rulings on its rules and who decides it."""
-        shapes, statuses = self.kb.shapes, self.explainer.statuses()
         out: dict[str, Any] = {}
         if status == "not_in_force":
             out["note"] = "no rule in force on the as-of date"
         # An unverified rule matters only where it applied or could still apply, and only through rules that could
         # themselves change the answer.
-        unverified = [r for r in shapes.unverified_in_proof(rule_id) if statuses[r] in ("fired", "undetermined")]
+        unverified = [r for r in entry.unverified if statuses[r] in ("fired", "undetermined")]
         if unverified:
-            relevant = shapes.could_matter(rule_id, statuses)
+            relevant = self.kb.shapes.could_matter(rule_id, statuses)
             unverified = [r for r in unverified if r in relevant]
             if unverified:
                 out["unverified_rules"] = unverified
-        rulings = [ruling for r in shapes.ruled_in_proof(rule_id) for ruling in self._rulings_on(r)]
+        rulings = [ruling for r in entry.ruled for ruling in self._rulings_on(r)]
         if rulings:
             out["rulings"] = rulings
-        decided_by = self.decided_by(rule_id)
+        decided_by = self.decided_by(rule_id) if entry.deciders is not None else None
         if decided_by:
             out["decided_by"] = decided_by
         return out
@@ -321,7 +319,7 @@ class Result:
 
     def _values_only(self, rule_id: str) -> dict[str, Any]:
         value, status, needed = self._brief(rule_id)
-        out = {"value": iso(value), "status": status, "facts_needed": list(needed)}
+        out = {"value": value if value.__class__ in _PLAIN else iso(value), "status": status, "facts_needed": list(needed)}
         decided_by = self.decided_by(rule_id)
         if decided_by:
             out["decided_by"] = decided_by
@@ -356,6 +354,7 @@ class Result:
         return fill(tree)
 
 
+_PLAIN = frozenset((str, bool, int, type(None)))  # values that are JSON data as they are (``iso`` converts the rest)
 _SETTLED = frozenset(("fired", "not_fired", "defeated"))  # statuses whose value is the determination's, when it has one
 
 
@@ -375,9 +374,7 @@ def reported_value(rule: Rule, raw: Any, labels: list[Any]) -> Any:
 
 
 def _enum_or_value(rule: Rule, value: Any) -> Any:
-    if value is None and rule.type.kind in ("enum", "string"):
-        return "undetermined"
-    return value
+    return rule.no_value if value is None else value
 
 
 def _status(outcome: RuleOutcome) -> str:

@@ -222,6 +222,11 @@ class Rule:
         return self.kind in BOOLEAN_KINDS
 
     @property
+    def no_value(self) -> str | None:
+        """How "no value" is reported: ``undetermined`` for a word (enum or string), else null."""
+        return "undetermined" if self.type.kind in ("enum", "string") else None
+
+    @property
     def determination(self) -> bool:
         return self.kind in DETERMINATION_KINDS
 

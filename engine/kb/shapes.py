@@ -8,8 +8,10 @@ belongs to one knowledge base (it is rebuilt, not pickled, with it).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..language import syntax as s
@@ -51,6 +53,18 @@ class StatusGroups(NamedTuple):
     not_in_force: tuple[str, ...]
     by_value: tuple[str, ...]
     others: tuple[tuple[str, StatusPlan], ...]
+    by_value_of: Callable[[dict[str, Any]], Any]  # the values of the ``by_value`` rules, as a tuple
+
+
+class Entry(NamedTuple):
+    """What a determination's entry in a result reads that does not depend on the case."""
+
+    title: str
+    proof: tuple[str, ...]  # the rules in its proof, depth-first (``Shapes.proof``)
+    citations: list[dict[str, Any]]  # as JSON objects (copied into each result)
+    unverified: tuple[str, ...]  # the rules marked ``confidence: unverified`` in its proof
+    ruled: tuple[str, ...]  # the rules with court rulings in its proof
+    deciders: tuple[str, ...] | None  # what its ``decided_by`` entries read (None: it names no one)
 
 
 class Shapes:
@@ -59,7 +73,9 @@ class Shapes:
     def __init__(self, rules: dict[str, Rule]) -> None:
         self.rules = rules
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
-        self.determination_kinds = tuple((rule_id, bool(rules[rule_id].for_each)) for rule_id in self.determination_ids)
+        # per determination: whether it is per item, and how it reports "no value" ("undetermined" for words)
+        self.determination_kinds = tuple((rule_id, bool(rules[rule_id].for_each), rules[rule_id].no_value)
+                                         for rule_id in self.determination_ids)
         self.check_ids = tuple(rule.id for rule in rules.values() if rule.check)
         # Who decides: for each determination with ``decided_by``, the determinations its ``where`` entries read.
         self.decider_inputs = {rule.id: tuple(dict.fromkeys(target for entry in rule.decided_by for target, _ in entry.where))
@@ -77,8 +93,10 @@ class Shapes:
         self.ruled_ids = tuple(rule.id for rule in rules.values() if rule.rulings)
         self._rulings: dict[tuple[str, str, date], tuple[dict[str, Any], ...]] = {}
         self._deciders: dict[tuple[str, tuple[Any, ...]], tuple[tuple[str, bool], ...]] = {}
-        self._gates: dict[str, tuple[str, ...]] = {}  # per determination: the rules in its proof ``could_matter`` reads
-        self._matter: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        self._entries: dict[str, Entry] = {}
+        # per determination: the statuses ``could_matter`` reads, those of the rules in its proof with exceptions or dates
+        self._gates: dict[str, Callable[[dict[str, str]], Any]] = {}
+        self._matter: dict[tuple[str, Any], frozenset[str]] = {}
 
     def nodes(self, expr: s.Expr) -> list[s.Expr]:
         """The nodes a trace of ``expr`` records, in order (``syntax.trace_nodes``)."""
@@ -102,10 +120,11 @@ class Shapes:
             if len(self._in_force) >= IN_FORCE_DAYS_KEPT:
                 self._in_force.clear()
             in_force = [(rule_id, plan) for rule_id, plan in self.plans.items() if plan.in_force(day)]
+            by_value = tuple(rule_id for rule_id, plan in in_force if plan.mode == "boolean" and not plan.defeated_by)
             found = self._in_force[day] = StatusGroups(
-                tuple(rule_id for rule_id, plan in self.plans.items() if not plan.in_force(day)),
-                tuple(rule_id for rule_id, plan in in_force if plan.mode == "boolean" and not plan.defeated_by),
-                tuple((rule_id, plan) for rule_id, plan in in_force if plan.mode != "boolean" or plan.defeated_by))
+                tuple(rule_id for rule_id, plan in self.plans.items() if not plan.in_force(day)), by_value,
+                tuple((rule_id, plan) for rule_id, plan in in_force if plan.mode != "boolean" or plan.defeated_by),
+                _getter(by_value) if len(by_value) > 1 else lambda values: tuple(values[r] for r in by_value))
         return found
 
     def rulings_as_of(self, owner: str, name: str, rulings: tuple[Ruling, ...], day: date) -> list[dict[str, Any]]:
@@ -181,9 +200,9 @@ class Shapes:
         that can be out of force or have exceptions, so each combination is worked out once."""
         gates = self._gates.get(rule_id)
         if gates is None:
-            gates = self._gates[rule_id] = tuple(r for r in self.proof(rule_id) if self.plans[r].defeated_by or (
+            gates = self._gates[rule_id] = _getter(r for r in self.proof(rule_id) if self.plans[r].defeated_by or (
                 self.plans[r].start or self.plans[r].end or self.plans[r].suspended))
-        key = (rule_id, tuple(map(statuses.__getitem__, gates)))
+        key = (rule_id, gates(statuses))
         found = self._matter.get(key)
         if found is None:
             marked, stack = {rule_id}, [rule_id]
@@ -209,6 +228,16 @@ class Shapes:
             found = self._ruled[rule_id] = tuple(r for r in self.proof(rule_id) if self.rules[r].rulings)
         return found
 
+    def entry(self, rule_id: str) -> Entry:
+        """A determination's case-independent part of its result entry, read once per knowledge base."""
+        found = self._entries.get(rule_id)
+        if found is None:
+            rule = self.rules[rule_id]
+            found = self._entries[rule_id] = Entry(rule.title, self.proof(rule_id), self.citations(rule)[1],
+                                                   self.unverified_in_proof(rule_id), self.ruled_in_proof(rule_id),
+                                                   self.decider_inputs.get(rule_id))
+        return found
+
     def unverified_in_proof(self, rule_id: str) -> tuple[str, ...]:
         """The rules marked ``confidence: unverified`` in the proof of ``rule_id``, in proof order."""
         found = self._unverified.get(rule_id)
@@ -216,6 +245,12 @@ class Shapes:
             found = self._unverified[rule_id] = tuple(
                 r for r in self.proof(rule_id) if self.rules[r].confidence == "unverified")
         return found
+
+
+def _getter(keys: Iterable[str]) -> Callable[[dict[str, str]], Any]:
+    """What a mapping holds at ``keys``, as a cache key (C-level ``itemgetter``; it takes at least one key)."""
+    keys = tuple(keys)
+    return itemgetter(*keys) if keys else lambda mapping: ()
 
 
 def _plan(rule: Rule) -> StatusPlan:

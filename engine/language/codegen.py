@@ -71,8 +71,8 @@ class Program:
         self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
         # rule id → its trace alone, given the facts, the date and the values path's values
         self.tracers: dict[str, Callable[[FactsMap, date, dict[str, Any]], Any]] = namespace["TRACERS"]
-        # rule id → the facts it still needs, read from its trace (``needs``)
-        self.needs: dict[str, needs.Needs] = namespace["NEEDS"]
+        # traces the open rules and works out the facts each still needs (``needs``)
+        self.needs_all: needs.NeedsAll = namespace["needs_all"]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
@@ -469,16 +469,23 @@ class _ProgramWriter:
         return "\n".join(
             ["def values(F, as_of):", *values_prologue, *values_body, f"    return {outputs}, {conditions}", "",
              "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", "",
-             *self._rule_tracers(traced), *self._needs(), ""]
+             *self._rule_tracers(traced), *self._needs_all(traced, traced_prologue), ""]
         )
 
-    def _needs(self) -> list[str]:
-        """Each rule's facts-still-needed function (``needs.NeedsWriter``) and the ``NEEDS`` table."""
+    def _needs_all(self, traced: list[list[str]], prologue: list[str]) -> list[str]:
+        """``needs_all`` (``needs``): the traced path for the open rules only, each followed by what it still needs.
+        Rules not traced read their values from the values path's ``D``."""
         helpers: list[str] = []
         writer = needs.NeedsWriter(helpers)
-        functions = [line for index, plan in enumerate(self.plans) for line in writer.rule(
-            index, plan, (plan.for_each.var, plan.for_each.items) if plan.for_each else None)]
-        return [*helpers, *functions, needs.table([plan.id for plan in self.plans])]
+        body: list[str] = []
+        for plan, lines in zip(self.plans, traced):
+            value = self.names.derived[plan.id]
+            body += [f"    if {plan.id!r} in O:", *("    " + line for line in lines),
+                     *writer.rule(plan, value, (plan.for_each.var, plan.for_each.items) if plan.for_each else None,
+                                  "        ")]
+        rules = [f"    {self.names.derived[plan.id]} = D[{plan.id!r}]" for plan in self.plans]
+        return [*helpers, "def needs_all(F, as_of, D, O, oc):", *prologue, *rules, "    T = {}", "    N = {}", "    I = {}",
+                *body, "    return T, N, I", ""]
 
     def _values_rules(self) -> tuple[list[str], str]:
         """The values path's statements, and the dict of what decides each rule's status besides its value:

@@ -1,4 +1,4 @@
-"""Which facts an unknown rule is waiting for: generated code, one function per rule, read from its trace.
+"""Which facts an unknown rule is waiting for: generated code, read from the rule's trace.
 
 A rule's trace records the value of every node of its expressions in ``syntax.trace_nodes`` order.
 The facts still needed are found by walking each expression from its root, past every node whose
@@ -8,13 +8,14 @@ body reads; a date sum or difference that is unknown although both its operands 
 the calendar, and is reported (it needs no fact). A rule needs what its condition needs while that is
 unknown, then what the branches it could take need (a yes/no rule: its exceptions).
 
-Walking plans per case (an interpreter over tuples, a call per node and per rule) cost most of an
-intake case's result; so each expression is compiled once into a plan that holds only the nodes that
-can lead to a name, and each rule's plans into one function of the generated program (``NEEDS``):
-``needs(trace, value, D, N, oc)``, where ``D`` holds the values path's values, ``N`` maps a rule id to
-what that rule needs (absent: nothing; the caller fills it in dependency order) and
-``oc(rule_id, text, facts_read)`` is told each date sum outside the calendar. A per-item rule's function returns what the rule needs and what
-each item needs. Fact and rule names reach the source only as string literals (``repr``).
+Tracing rule by rule and walking plans per case (an interpreter over tuples, calls per node and per
+rule) cost most of an intake case's result. So each expression is compiled once into a plan that
+holds only the nodes that can lead to a name, and the plans of every rule into one function of the
+generated program, ``needs_all(F, as_of, D, O, oc)``: in dependency order, each rule in ``O`` (the
+rules the values path leaves open) is traced and what it needs is worked out, reading what the rules
+it names need (``N``, absent: nothing) and the values path's values ``D``; ``oc(rule_id, text,
+facts_read)`` is told each date sum outside the calendar. It returns the traces, the needs, and what
+each item of a per-item rule needs. Fact and rule names reach the source only as string literals.
 """
 
 from __future__ import annotations
@@ -94,36 +95,36 @@ def items_name(items: Checked | None) -> str:
 
 
 class NeedsWriter:
-    """Writes ``needs_<index>`` for each rule, and ``NEEDS``, the table from rule id to function."""
+    """Writes, for one rule at a time, the statements of ``needs_all`` that work out what it still needs."""
 
     def __init__(self, helpers: list[str]) -> None:
         self.helpers = helpers  # functions for parts nested too deep, written at module level
         self.counter = 0
 
-    def rule(self, index: int, plan: Any, for_each: tuple[str, Checked] | None) -> list[str]:
-        """The function for one rule; ``for_each`` is (variable, items) for a per-item rule."""
-        name = f"needs_{index}"
+    def rule(self, plan: Any, value: str, for_each: tuple[str, Checked] | None, indent: str) -> list[str]:
+        """Statements setting ``N[id]`` (and ``I[id]``, each item's needs, for a per-item rule) from ``T[id]``, the
+        rule's trace, and ``value`` (the atom holding its value); ``for_each`` is (variable, items)."""
+        i1, i2, i3 = indent + "    ", indent + "        ", indent + "            "
         if for_each is None:
-            return [f"def {name}(t, value, D, N, oc):", "    if value is not None:", "        return []",
-                    "    out = []", *self._parts(plan, "    ", None), "    return list(dict.fromkeys(out))", ""]
+            return [f"{indent}t = T[{plan.id!r}]", f"{indent}if t is not None and {value} is None:", f"{i1}out = []",
+                    *self._parts(plan, i1, None), f"{i1}N[{plan.id!r}] = list(dict.fromkeys(out))"]
         var, items = for_each
         context = (var, items_name(items))
-        items_plan = compile_plan(items)
-        return [f"def {name}(t, value, D, N, oc):",
-                "    items_trace, per_item = t",
-                "    item_needs = []",
-                "    for i, it in enumerate(per_item):",
-                "        item_value = value[i] if value is not None and i < len(value) else None",
-                "        out = []",
-                "        if item_value is None:",
-                *self._parts(plan, "            ", context, trace="it"),
-                "        item_needs.append(list(dict.fromkeys(out)))",
-                "    needed = list(dict.fromkeys(n for found in item_needs for n in found))",
-                "    if value is None and not needed:",
-                "        out = []",
-                *(self._walk(items_plan, "items_trace", "        ", None, plan.id) or ["        pass"]),
-                "        needed = list(dict.fromkeys(out))",
-                "    return needed, item_needs", ""]
+        return [f"{indent}t = T[{plan.id!r}]",
+                f"{indent}if t is not None:",
+                f"{i1}items_trace, per_item = t",
+                f"{i1}item_needs = []",
+                f"{i1}for i, it in enumerate(per_item):",
+                f"{i2}out = []",
+                f"{i2}if {value} is None or i >= len({value}) or {value}[i] is None:",
+                *self._parts(plan, i3, context, trace="it"),
+                f"{i2}item_needs.append(list(dict.fromkeys(out)))",
+                f"{i1}needed = list(dict.fromkeys(n for found in item_needs for n in found))",
+                f"{i1}if {value} is None and not needed:",
+                f"{i2}out = []",
+                *(self._walk(compile_plan(items), "items_trace", i2, None, plan.id) or [f"{i2}pass"]),
+                f"{i2}needed = list(dict.fromkeys(out))",
+                f"{i1}N[{plan.id!r}], I[{plan.id!r}] = needed, item_needs"]
 
     def _parts(self, plan: Any, indent: str, context: tuple[str, str] | None, trace: str = "t") -> list[str]:
         """What an unknown rule needs: its condition while unknown, then the branches it could take (a yes/no rule:
@@ -195,9 +196,6 @@ class NeedsWriter:
         return [f"{indent}{name}({x}, out, N, oc, {'i' if context is not None else 'None'})"]
 
 
-def table(ids: list[str]) -> str:
-    """The source of ``NEEDS``: rule id → its function."""
-    return "NEEDS = {" + ", ".join(f"{rule_id!r}: needs_{i}" for i, rule_id in enumerate(ids)) + "}"
-
-
-Needs = Callable[[Any, Any, dict[str, Any], Any, Callable[[str, str, dict[str, Any]], None]], Any]
+# needs_all(facts, as_of, values, open rule ids, oc) → (traces, needs, each item's needs) of the open rules
+NeedsAll = Callable[[dict[str, Any], Any, dict[str, Any], set[str], Callable[[str, str, dict[str, Any]], None]],
+                    tuple[dict[str, Any], dict[str, list[str]], dict[str, list[list[str]]]]]

@@ -76,11 +76,16 @@ def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
     Raises ``Undefined`` outside the calendar's range.
     """
     try:
-        total_months = start.year * 12 + (start.month - 1) + sign * (duration.years * 12 + duration.months)
-        year, month0 = divmod(total_months, 12)
-        last_day = days_in_month(year, month0 + 1)
-        moved = date(year, month0 + 1, min(start.day, last_day))
-        return date.fromordinal(moved.toordinal() + sign * duration.days)
+        months = duration.years * 12 + duration.months
+        if months:
+            year, month0 = divmod(start.year * 12 + (start.month - 1) + sign * months, 12)
+            day = start.day
+            if day > 28:  # only the last days of a month can be past the end of another
+                day = min(day, days_in_month(year, month0 + 1))
+            start = date(year, month0 + 1, day)
+        if duration.days:
+            start = date.fromordinal(start.toordinal() + sign * duration.days)
+        return start
     except (ValueError, OverflowError) as exc:
         raise Undefined(f"date out of range: {start} {'+' if sign > 0 else '-'} {duration}") from exc
 
@@ -111,9 +116,9 @@ def days_between(start: date, end: date) -> int:
 def years_between(start: date, end: date) -> int:
     """Whole years completed from ``start`` to ``end``: the age rule (a birthday on Feb 29 counts on Feb 28)."""
     years = end.year - start.year
-    if years > 0 and shift_date(start, Duration(years=years)) > end:
+    if years > 0 and add_years(start, years) > end:
         years -= 1
-    elif years < 0 and shift_date(start, Duration(years=years)) < end:
+    elif years < 0 and add_years(start, years) < end:
         years += 1
     return years
 
