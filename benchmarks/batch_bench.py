@@ -1,13 +1,13 @@
-"""The CLI on large JSON Lines batches (cases per second, peak memory) and one-case start-up.
+"""The CLI on large JSON Lines batches (cases per second, peak memory).
 
-usage: python benchmarks/batch_bench.py [--sizes 100000 1000000] [--jobs 1 2] [--startup-runs 21]
+usage: python benchmarks/batch_bench.py [--sizes 100000 1000000] [--jobs 1 2]
                                         [-- EXTRA EVAL OPTIONS, e.g. --values-only]
 
 Cases are generated from the facts catalog of the shipped knowledge base, seeded: a third sparse
 (a few facts known), a third complete, a third complete with children. Each batch runs as
 `asylum-kb eval FILE --as-of 2025-09-15 --jobs N > /dev/null` under /usr/bin/time -v (peak RSS of the
-largest process) when it exists, else with resource.getrusage. Start-up is the median of paired runs
-of a one-case `eval` (warm cache) against `python -c pass`, in the same virtualenv, in wall and CPU time.
+largest process) when it exists, else with resource.getrusage. The start-up of a one-case `eval` is
+measured by benchmarks/startup_bench.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import os
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,53 +94,14 @@ def run_batch(path: Path, jobs: int, extra: list[str]) -> tuple[float, float, in
     return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, finished.returncode
 
 
-def startup(runs: int) -> dict[str, float]:
-    """Median milliseconds of `python -c pass` and of two CLI commands, and their ratios over paired runs.
-
-    CPU time (user + system, from the operating system's accounting of each finished child) is
-    reported beside wall time: on a busy machine it is the steadier of the two.
-    """
-    example = str(ROOT / "examples" / "affirmative-grant.yaml")
-    commands = {"eval YAML case": [CLI, "eval", example], "--version": [CLI, "--version"]}
-    subprocess.run([CLI, "eval", example], stdout=subprocess.DEVNULL, check=True)  # warm the compiled cache
-    names = ["python -c pass", *commands]
-    wall: dict[str, list[float]] = {name: [] for name in names}
-    cpu: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(runs):
-        for name, command in [("python -c pass", [sys.executable, "-c", "pass"]), *commands.items()]:
-            seconds, cpu_seconds = _timed(command)
-            wall[name].append(seconds)
-            cpu[name].append(cpu_seconds)
-    out: dict[str, float] = {}
-    for kind, samples in (("wall", wall), ("cpu", cpu)):
-        out |= {f"{name} {kind} ms": statistics.median(values) * 1e3 for name, values in samples.items()}
-        base = samples["python -c pass"]
-        out |= {f"{name} / python -c pass ({kind})": statistics.median(a / b for a, b in zip(samples[name], base))
-                for name in commands}
-    return out
-
-
-def _timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user + system) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000], help="none: start-up only")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--startup-runs", type=int, default=21)
     parser.add_argument("extra", nargs="*", help="options passed on to asylum-kb eval (after --)")
     args = parser.parse_args()
     kb = asylum_kb.load()
     print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}")
-    for name, value in startup(args.startup_runs).items():
-        print(f"start-up  {name:<40} {value:8.2f}")
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             path = Path(folder) / f"cases-{size}.jsonl"

@@ -16,9 +16,11 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from asylum_kb.cli.options import as_of, as_of_dates
+from asylum_kb.cli.single import answer, selection
+from asylum_kb.cli.single import read_facts as _read_facts  # service/commands.py reads saved answers with it
+from asylum_kb.cli.stops import closed_pipe, guarded, internal_error
 
 EXIT_RULES = 4
-MAX_INPUT_BYTES = 5_000_000
 OUTPUT_BLOCK_CASES = 64
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,73 +30,21 @@ def _fail(error: Exception, debug: bool) -> NoReturn:
     from asylum_kb import AsylumKbError
 
     if isinstance(error, BrokenPipeError):
-        _closed_pipe()
+        closed_pipe()
     if debug or isinstance(error, click.ClickException):  # click prints usage errors itself, exit 2
         raise error
     if isinstance(error, AsylumKbError):
         click.echo(str(error), err=True)
         sys.exit(error.exit_code)
-    click.echo(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
+    click.echo(internal_error(error), err=True)
     sys.exit(1)
-
-
-def _closed_pipe() -> NoReturn:
-    """The reader of our output went away (``| head``): what it read was written, so stop quietly with 0."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
-    sys.exit(0)
-
-
-class _Terminated(BaseException):
-    """SIGTERM, raised where the program is, so a batch stops its workers before the command exits."""
-
-
-def _terminate(signum: int, frame: object) -> NoReturn:
-    raise _Terminated
 
 
 class _Cli(click.Group):
     """The command group; a closed output pipe ends any command quietly, a stop asked for with one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        import signal
-        import threading
-
-        in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
-        previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            _closed_pipe()
-        except KeyboardInterrupt:  # Ctrl-C: a stop the user asked for, not an internal error (exit 1)
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
-        except _Terminated:
-            click.echo("terminated", err=True)
-            ctx.exit(128 + signal.SIGTERM)
-        finally:
-            if in_main_thread:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-
-
-def _read_facts(path: str, prefix: bytes = b"") -> tuple[str, str]:
-    """The text of a facts file (or stdin for '-', after ``prefix`` already read from it) and its name in messages."""
-    from asylum_kb import FactsError
-    from asylum_kb.kb.factsio import decode, unreadable
-    from asylum_kb.language.diagnostics import Diagnostic
-
-    name = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
-            data = prefix + sys.stdin.buffer.read(MAX_INPUT_BYTES + 1 - len(prefix))
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise unreadable(name, exc) from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise FactsError([Diagnostic("F303", f"facts input is larger than {MAX_INPUT_BYTES:,} bytes", file=name)])
-    return decode(data, name), name
+        return guarded(lambda: super(_Cli, self).invoke(ctx), lambda line: click.echo(line, err=True), ctx.exit)
 
 
 def _write_output(path: str, text: str) -> None:
@@ -160,23 +110,14 @@ def eval_command(facts: str, as_of: date | None, fmt: str | None, explain: bool,
     try:
         kb = _load(rules_dir)
         _check_only(kb, only)
-        selection = {"explain": explain, "only": only or None, "values_only": values_only and not explain}
         if is_batch:
             from asylum_kb.batch.runner import Options
 
             _eval_batch(kb, Path(facts), Options(as_of, fmt or "json", explain, debug, only or None, values_only),
                         jobs or os.cpu_count() or 1, stdin_lines)
             return
-        from asylum_kb import FactsError
-        from asylum_kb.kb.factsio import fact_locator, located, read_document
-
-        text, name = _read_facts(facts, b"".join(stdin_lines))
-        document = read_document(text, name)
-        try:
-            result = kb.evaluate(document.data, as_of=as_of, source=name)
-        except FactsError as error:
-            raise located(error, document) from None
-        click.echo(_format(result, fmt or "text", selection, fact_locator(document)), nl=False)
+        shown = selection(explain, values_only, only)
+        click.echo(answer(kb, facts, as_of, fmt or "text", shown, b"".join(stdin_lines)), nl=False)
     except click.ClickException:
         raise
     except Exception as error:  # noqa: BLE001 - every error is reported, never a traceback
@@ -236,18 +177,6 @@ def _eval_batch(kb: Any, path: Path, options: Any, jobs: int, stdin_lines: list[
     if failed:
         click.echo(f"{failed} of {total} cases failed; the other {total - failed} were evaluated", err=True)
         sys.exit(1 if internal else FactsError.exit_code)
-
-
-def _format(result: Any, fmt: str, selection: dict[str, Any], locate: Any = None) -> str:
-    if fmt == "json":
-        return json.dumps(result.to_dict(**selection), indent=2, ensure_ascii=False) + "\n"
-    if fmt == "yaml":
-        import yaml
-
-        return str(yaml.safe_dump(result.to_dict(**selection), sort_keys=False, allow_unicode=True))
-    from asylum_kb.report.render_text import render
-
-    return render(result, explain=selection["explain"], only=selection["only"], locate=locate)
 
 
 def _load(rules_dir: str | None) -> Any:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from typing import Any
 
 import asylum_kb
+import pytest
+from asylum_kb.kb import factcheck
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +97,13 @@ def test_fast_check_leaves_a_bad_record_to_the_full_validator(kb: asylum_kb.Know
             assert error.diagnostics[0].code in ("F300", "F301")
         else:
             raise AssertionError(f"accepted {child!r}")
+
+
+def test_the_fast_check_travels_compiled_in_a_pickle_so_a_cache_hit_compiles_nothing(
+        kb: asylum_kb.KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = {"applicant": {"location": "inside_us", "last_arrival_date": "2024-11-02"}}
+    data = pickle.dumps(kb.catalog)
+    monkeypatch.setattr(factcheck, "compile", lambda *args: pytest.fail("compiled the fact check again"), raising=False)
+    catalog = pickle.loads(data)
+    assert catalog._fast(document) == kb.catalog._fast(document) is not None
+    assert catalog.validate(document) == kb.catalog.validate(document)

@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 
 import pytest
-from asylum_kb.language.values import Duration, Undefined, add_years, shift_date, years_between
+from asylum_kb.language.values import Duration, Undefined, add_years, days_in_month, shift_date, years_between
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,3 +55,9 @@ def test_out_of_range_dates_have_no_value(day: date, years: int) -> None:
         add_years(day, years)
     with pytest.raises(Undefined):
         shift_date(day, Duration(years=years))
+
+
+@pytest.mark.parametrize("year", [1, 4, 100, 400, 1900, 1999, 2000, 2024, 2025, 2100, 9999, 10_000, 0, -4])
+def test_days_in_month_agrees_with_the_calendar_module(year: int) -> None:
+    assert [days_in_month(year, month) for month in range(1, 13)] == [
+        calendar.monthrange(year, month)[1] for month in range(1, 13)]

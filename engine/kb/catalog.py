@@ -22,14 +22,13 @@ from .factspec import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, F
 
 @dataclass
 class Catalog:
+    """The input facts by dotted name (facts.yaml) and the validator of fact documents built from them."""
+
     facts: dict[str, FactSpec]
     file: str = ""
     positions: dict[str, Any] = field(default_factory=dict, repr=False)  # fact name → Position in the file
     _tree: dict[str, Any] = field(default_factory=dict, repr=False)
-    _fast: Any = field(default=None, repr=False, compare=False)  # compiled on first use; not pickled
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_fast": None}
+    _fast: Any = field(default=None, repr=False, compare=False)  # compiled with the catalog, pickled with its code
 
     def __post_init__(self) -> None:
         for name, spec in self.facts.items():
@@ -38,6 +37,7 @@ class Catalog:
             for section in sections:
                 node = node.setdefault(section, {})
             node[leaf] = spec
+        self._fast = compile_fast_check(self._tree)
 
     def type_of(self, name: str) -> t.Type | None:
         spec = self.facts.get(name)
@@ -49,8 +49,6 @@ class Catalog:
         A compiled check takes the well-formed common case; anything else goes through the full
         validator below, which explains every problem.
         """
-        if self._fast is None:
-            self._fast = compile_fast_check(self._tree)
         checked = self._fast(document)
         if checked is not None:
             return checked  # type: ignore[no-any-return]  # the compiled check's result shape

@@ -9,6 +9,7 @@ a test checks that both agree on every document they both accept.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -16,7 +17,25 @@ from typing import Any
 from ..language.values import iso_date
 from .factspec import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
 
-FastCheck = Callable[[Any], tuple[dict[str, Any], date | None] | None]
+Checked = tuple[dict[str, Any], date | None]
+
+
+class FastCheck:
+    """The compiled validator. It pickles with its compiled code (the cache's key covers the Python
+    version), so a start from the compiled-rules cache does not compile it again."""
+
+    def __init__(self, source: str, constants: dict[str, Any], code: bytes | None = None) -> None:
+        compiled = marshal.loads(code) if code else compile(source, "<asylum-kb facts check>", "exec")
+        self._state = (source, constants, code or marshal.dumps(compiled))
+        namespace = dict(constants)
+        exec(compiled, namespace)  # noqa: S102 - generated from the catalog
+        self.check: Callable[[Any], Checked | None] = namespace["check"]
+
+    def __call__(self, document: Any) -> Checked | None:
+        return self.check(document)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FastCheck, self._state)
 
 
 class _Writer:
@@ -125,7 +144,4 @@ def compile_fast_check(tree: dict[str, Any]) -> FastCheck:
         "        return None",
         "    return F, as_of",
     ]
-    namespace = dict(writer.constants)
-    exec(compile("\n".join(writer.lines), "<asylum-kb facts check>", "exec"), namespace)  # noqa: S102 - from the catalog
-    check: FastCheck = namespace["check"]
-    return check
+    return FastCheck("\n".join(writer.lines), writer.constants)

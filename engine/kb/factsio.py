@@ -209,7 +209,7 @@ def _number_offset(text: str, token: str) -> int:
     index = 0
     while index < len(text):
         if text[index] == '"':
-            string = _STRING.match(text, index)
+            string = re.compile(_STRING).match(text, index)
             index = string.end() if string else index + 1
             continue
         end = index + len(token)
@@ -235,8 +235,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_SURROGATE_ESCAPE = re.compile(r"\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+# The patterns of the error paths are kept as text: ``re.compile`` caches each on first use, so a start
+# that reads a good document compiles none of them.
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_SURROGATE_ESCAPE = r"\\u([dD][89a-fA-F][0-9a-fA-F]{2})"
 
 
 def _first_duplicate(text: str) -> tuple[str, int]:
@@ -246,7 +248,7 @@ def _first_duplicate(text: str) -> tuple[str, int]:
     while index < len(text):
         char = text[index]
         if char == '"':
-            token = _STRING.match(text, index)
+            token = re.compile(_STRING).match(text, index)
             assert token is not None  # the text parsed, so every string is closed
             if text[token.end():].lstrip(" \t\r\n").startswith(":"):
                 key = json.loads(token.group())
@@ -279,7 +281,7 @@ def _has_surrogate(data: Any) -> bool:
 
 def _lone_surrogate(text: str) -> int:
     """The offset of the first surrogate escape that is not half of a pair."""
-    escapes = [(m.start(), int(m.group(1), 16)) for m in _SURROGATE_ESCAPE.finditer(text)]
+    escapes = [(m.start(), int(m.group(1), 16)) for m in re.compile(_SURROGATE_ESCAPE).finditer(text)]
     for index, (offset, code) in enumerate(escapes):
         following = escapes[index + 1] if index + 1 < len(escapes) else None
         preceding = escapes[index - 1] if index else None
@@ -313,7 +315,7 @@ MAX_JSON_DEPTH = 100  # where a too-deep error points; the reader itself stops w
 def _too_deep(text: str) -> int:
     """The offset of the first bracket that opens level ``MAX_JSON_DEPTH + 1``, strings skipped."""
     depth = 0
-    for token in _BRACKET_OR_STRING.finditer(text):
+    for token in re.compile(_BRACKET_OR_STRING).finditer(text):
         char = token.group()
         if char in "{[":
             depth += 1
@@ -324,7 +326,7 @@ def _too_deep(text: str) -> int:
     return 0
 
 
-_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+_BRACKET_OR_STRING = r'"(?:[^"\\]|\\.)*"?|[\[\]{}]'
 
 
 def _as_facts_problem(problem: Diagnostic) -> Diagnostic:
@@ -353,32 +355,32 @@ def _json_locator(text: str, first_line: int) -> Callable[[Keys], Position | Non
     return locate
 
 
-_SPACE = re.compile(r"[ \t\n\r]*")
-_SCALAR = re.compile(r"[^,\]}\s]+")
+_SPACE = r"[ \t\n\r]*"
+_SCALAR = r"[^,\]}\s]+"
 
 
 def _scan_value(text: str, index: int, keys: Keys, offsets: dict[Keys, int]) -> int:
     """Record where each value starts, by its keys; returns the index after the value."""
     from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, not in typeshed
 
-    index = _SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string too
+    index = re.compile(_SPACE).match(text, index).end()  # type: ignore[union-attr]  # matches the empty string too
     offsets[keys] = index
     opening = text[index]
     if opening == '"':
         return int(scanstring(text, index + 1)[1])
     if opening not in "{[":
-        return _SCALAR.match(text, index).end()  # type: ignore[union-attr]  # valid JSON: a scalar is here
+        return re.compile(_SCALAR).match(text, index).end()  # type: ignore[union-attr]  # valid JSON: a scalar is here
     closing, position = ("}" if opening == "{" else "]"), 0
-    index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+    index = re.compile(_SPACE).match(text, index + 1).end()  # type: ignore[union-attr]
     while text[index] != closing:
         if opening == "{":
             key, index = scanstring(text, index + 1)
-            index = _SPACE.match(text, index).end() + 1  # type: ignore[union-attr]  # past the ':'
+            index = re.compile(_SPACE).match(text, index).end() + 1  # type: ignore[union-attr]  # past the ':'
             index = _scan_value(text, index, keys + (key,), offsets)
         else:
             index = _scan_value(text, index, keys + (position,), offsets)
             position += 1
-        index = _SPACE.match(text, index).end()  # type: ignore[union-attr]
+        index = re.compile(_SPACE).match(text, index).end()  # type: ignore[union-attr]
         if text[index] == ",":
-            index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+            index = re.compile(_SPACE).match(text, index + 1).end()  # type: ignore[union-attr]
     return index + 1

@@ -19,6 +19,8 @@ DISCLAIMER = ("asylum-kb is an information and training aid, not legal advice. E
 
 @dataclass(frozen=True)
 class Citation:
+    """A source a rule, era, parameter or ruling rests on: its name, section, date, link and notes."""
+
     source: str
     url: str | None = None
     section: str | None = None
@@ -115,6 +117,8 @@ class Authority:
 
 @dataclass(frozen=True)
 class Manifest:
+    """The knowledge base's identity (manifest.yaml): id, title, version, date and disclaimer."""
+
     id: str
     title: str
     version: str
@@ -125,6 +129,8 @@ class Manifest:
 
 @dataclass(frozen=True)
 class Era:
+    """A period of one timeline: in force from ``start`` until ``end``, with its sources and any rulings on it."""
+
     id: str
     title: str
     timeline: str
@@ -141,6 +147,8 @@ class Era:
 
 @dataclass(frozen=True)
 class ParameterValue:
+    """One dated value of a parameter, in force from ``start`` until the next one starts."""
+
     start: date
     value: Any
     citations: tuple[Citation, ...]
@@ -150,6 +158,8 @@ class ParameterValue:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A value the law sets and changes over time (a fee, a deadline), as its dated values."""
+
     id: str
     title: str
     kind: str  # money, number, integer, duration, date, boolean, string
@@ -175,6 +185,8 @@ class Parameter:
 
 @dataclass
 class Rule:
+    """One rule as written in its file; the loader attaches its checked expressions and type."""
+
     id: str
     title: str
     kind: str
@@ -239,6 +251,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Ruleset:
+    """A rule file's set of rules, by id, with its title and version."""
+
     id: str
     title: str
     version: str

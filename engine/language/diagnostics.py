@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Position:
+    """A 1-based line and column in the file the user edits, with that line's text for the caret."""
+
     line: int
     column: int
     source_line: str = ""
@@ -20,6 +22,8 @@ class Position:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One problem: a stable code, severity, location, message, rule id and hint, rendered like a compiler's."""
+
     code: str
     message: str
     severity: str = "error"

@@ -18,6 +18,8 @@ from . import values as v
 
 @dataclass(frozen=True)
 class Function:
+    """A built-in function: its parameter kinds, result type, implementation, and the summary and example the docs show."""
+
     name: str
     params: tuple[str, ...]  # parameter kinds; "any" matches every type, "*" repeats the last one
     result: Callable[[list[t.Type]], t.Type]

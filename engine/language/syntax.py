@@ -18,6 +18,8 @@ NO_SPAN: Span = (0, 0)
 
 @dataclass(frozen=True)
 class Node:
+    """The base of every node: ``span`` is its character range in the expression text."""
+
     span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
@@ -30,6 +32,8 @@ class Literal(Node):
 
 @dataclass(frozen=True)
 class ListLiteral(Node):
+    """``[a, b, ...]``: a list written in the expression."""
+
     items: tuple[Expr, ...]
 
 
@@ -50,21 +54,29 @@ class Lookup(Node):
 
 @dataclass(frozen=True)
 class Not(Node):
+    """``not operand``."""
+
     operand: Expr
 
 
 @dataclass(frozen=True)
 class Negate(Node):
+    """``-operand``."""
+
     operand: Expr
 
 
 @dataclass(frozen=True)
 class And(Node):
+    """``a and b and ...``."""
+
     operands: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Or(Node):
+    """``a or b or ...``."""
+
     operands: tuple[Expr, ...]
 
 
@@ -88,6 +100,8 @@ class Arith(Node):
 
 @dataclass(frozen=True)
 class IfThenElse(Node):
+    """``if condition then a else b``."""
+
     condition: Expr
     then: Expr
     otherwise: Expr
@@ -105,6 +119,8 @@ class Quantifier(Node):
 
 @dataclass(frozen=True)
 class Call(Node):
+    """``function(args)``: a built-in function from the registry in ``functions``."""
+
     function: str
     args: tuple[Expr, ...]
 

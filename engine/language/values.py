@@ -6,7 +6,6 @@ definition of date arithmetic serves every rule. Unknown is represented by ``Non
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,6 +59,16 @@ def duration(amount: int, unit: str) -> Duration:
             "week": Duration(days=7 * amount), "day": Duration(days=amount)}[unit]
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The days in a month of the Gregorian calendar (the ``calendar`` module imports ``locale``, which a
+    start from the compiled-rules cache otherwise never needs)."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 29 if month == 2 and leap else _MONTH_DAYS[month - 1]
+
+
 def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
     """``start ± duration``: months first, the day clamped to the month's end, then days.
 
@@ -72,19 +81,13 @@ def shift_date(start: date, duration: Duration, sign: int = 1) -> date:
             year, month0 = divmod(start.year * 12 + (start.month - 1) + sign * months, 12)
             day = start.day
             if day > 28:  # only the last days of a month can be past the end of another
-                day = min(day, _days_in_month(year, month0 + 1))
+                day = min(day, days_in_month(year, month0 + 1))
             start = date(year, month0 + 1, day)
         if duration.days:
             start = date.fromordinal(start.toordinal() + sign * duration.days)
         return start
     except (ValueError, OverflowError) as exc:
         raise Undefined(f"date out of range: {start} {'+' if sign > 0 else '-'} {duration}") from exc
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if calendar.isleap(year) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def add_years(start: date, years: int) -> date:
