@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import click
+from asylum_kb.language.values import iso_date
 
 
 def as_of(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> date | None:
@@ -12,7 +13,7 @@ def as_of(_ctx: click.Context | None, _param: click.Parameter | None, value: str
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        return iso_date(value)  # YYYY-MM-DD only, as the Python API takes it
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from datetime import date
 from typing import NoReturn
 
 from asylum_kb.cli.stops import guarded, internal_error
@@ -106,9 +105,11 @@ def _evaluate(request: Request) -> str | None:
     rules = options.get("--rules")
     if fmt not in _FORMATS or (rules is not None and not (os.path.isdir(rules) and os.access(rules, os.R_OK))):
         return None
-    as_of = date.fromisoformat(options["--as-of"]) if "--as-of" in options else None
     from asylum_kb.cli.single import answer, selection
     from asylum_kb.kb.cache import load_cached
+    from asylum_kb.language.values import iso_date
+
+    as_of = iso_date(options["--as-of"]) if "--as-of" in options else None
 
     kb = load_cached(rules)
     if not set(request.only) <= {rule.id for rule in kb.determinations}:

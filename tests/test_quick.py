@@ -65,6 +65,7 @@ SAME = {
     "own-rules": ["eval", "mini.yaml", "--rules", "mini/rules", "--format", "json", "--as-of", "2025-09-01"],
     "unknown-only": ["eval", "case.json", "--only", "asylum.eligibilty"],
     "bad-date": ["eval", "case.json", "--as-of", "2025-13-01"],
+    "compact-date": ["eval", "case.json", "--as-of", "20250915"],
     "bad-format": ["eval", "case.json", "--format", "xml"],
     "twice": ["eval", "case.json", "--format", "json", "--format", "text"],
     "missing-value": ["eval", "case.json", "--as-of"],
