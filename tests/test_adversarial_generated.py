@@ -1,0 +1,151 @@
+"""Adversarial pass on the generated facts-needed walk and the result building (issue 13).
+
+Pathological but valid knowledge bases, written with ``kbfiles.write_kb``: each test states what a
+result must say and checks it on the fast path (``values_only``), the default result and the
+explaining path. Tests marked ``xfail(strict=True)`` document a wrong answer or a crash found today;
+the suite stays green and turns red the day a fix lands without its marker removed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asylum_kb
+import pytest
+from kbfiles import write_kb
+
+AS_OF = date(2025, 9, 15)
+RULESET = "ruleset:\n  id: adv.rules\n  title: Adversarial rules\n  version: 1.0.0\nrules:\n"
+
+
+def rule(rule_id: str, kind: str = "criterion", *, when: str | None = None, value: str | None = None,
+         defeats: tuple[str, ...] = (), for_each: str | None = None) -> str:
+    """One rule as YAML; expressions go in block scalars, so they need no quoting."""
+    lines = [f"  - id: {rule_id}", f"    title: Rule {rule_id}", f"    kind: {kind}"]
+    for key, text in (("when", when), ("value", value)):
+        if text is not None:
+            lines += [f"    {key}: |", f"      {text}"]
+    if defeats:
+        lines.append(f"    defeats: [{', '.join(defeats)}]")
+    if for_each:
+        lines.append(f"    for_each: {for_each}")
+    lines.append('    citations: ["Statute 1"]')
+    return "\n".join(lines)
+
+
+def load(tmp_path: Path, *rules: str) -> asylum_kb.KnowledgeBase:
+    return asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": RULESET + "\n".join(rules) + "\n"}))
+
+
+def results(kb: asylum_kb.KnowledgeBase, facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each determination's value, status and facts needed, after checking that the values-only result, the default
+    result and the explaining path agree on them (as tests/test_properties.py does for the shipped rules)."""
+    brief = kb.evaluate(facts, as_of=AS_OF).to_dict(values_only=True)["determinations"]
+    full = kb.evaluate(facts, as_of=AS_OF).to_dict()["determinations"]
+    assert brief == {rule_id: {key: d[key] for key in ("value", "status", "facts_needed", "decided_by") if key in d}
+                     for rule_id, d in full.items()}
+    explainer = kb.evaluate(facts, as_of=AS_OF).explainer
+    for rule_id, known in kb.rules.items():
+        assert explainer.summary(rule_id) == explainer._build(known), rule_id
+    return brief
+
+
+KIDS = "{var: kid, in: person.kids, label: name}"
+
+
+@pytest.mark.xfail(strict=True, reason="a quantifier over a known list reports the fields its body reads of the item "
+                   "('person.kids[*].born', known here) and never the other facts its body reads (person.filed)")
+def test_a_quantifier_body_that_waits_for_a_fact_outside_the_item_names_that_fact(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.any", "outcome",
+                             value='if (any k in person.kids: k.born < person.filed) then "yes" else "no"'))
+    found = results(kb, {"person": {"kids": [{"name": "A", "born": "2000-01-01"}]}})["adv.any"]
+    assert (found["status"], found["facts_needed"]) == ("undetermined", ["person.filed"])
+
+
+@pytest.mark.xfail(strict=True, reason="a derived rule read inside a quantifier's body is never walked: the answer is "
+                   "'not_applicable' with value 'undetermined' and no facts needed, though it waits for person.persecutor")
+def test_a_quantifier_body_that_reads_an_unknown_rule_is_undetermined_and_needs_its_facts(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.persecutor", when="person.persecutor"),
+              rule("adv.any", "outcome", value='if (any k in person.kids: adv.persecutor) then "yes" else "no"'))
+    found = results(kb, {"person": {"kids": [{"name": "A", "born": "2000-01-01"}]}})["adv.any"]
+    assert found == {"value": "undetermined", "status": "undetermined", "facts_needed": ["person.persecutor"]}
+
+
+def test_the_same_quantifier_with_every_fact_known_is_determined(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.persecutor", when="person.persecutor"),
+              rule("adv.any", "outcome", value='if (any k in person.kids: adv.persecutor) then "yes" else "no"'))
+    found = results(kb, {"person": {"persecutor": True, "kids": [{"name": "A"}]}})["adv.any"]
+    assert found == {"value": "yes", "status": "determined", "facts_needed": []}
+
+
+@pytest.mark.xfail(strict=True, reason="a rule that reads a per-item rule's list whose items are unknown takes the "
+                   "list for known (it is not None): each item is reported 'undetermined' under status 'determined', "
+                   "and no fact is needed although person.filed decides it")
+def test_a_per_item_rule_reading_another_per_item_rule_with_unknown_items_is_undetermined(tmp_path: Path) -> None:
+    kb = load(tmp_path,
+              rule("adv.first", "outcome", for_each=KIDS, value='if kid.born < person.filed then "a" else "b"'),
+              rule("adv.second", "outcome", for_each=KIDS, value='if "a" in adv.first then "x" else "y"'))
+    found = results(kb, {"person": {"kids": [{"name": "A", "born": "2000-01-01"}]}})
+    assert found["adv.first"] == {"value": [{"name": "A", "value": "undetermined"}], "status": "undetermined",
+                                  "facts_needed": ["person.filed"]}
+    assert found["adv.second"] == {"value": [{"name": "A", "value": "undetermined"}], "status": "undetermined",
+                                   "facts_needed": ["person.filed"]}
+
+
+@pytest.mark.xfail(strict=True, reason="an outcome reading a per-item rule's list with unknown items is reported "
+                   "'not_applicable' with no facts needed, as if it had no value whatever the facts")
+def test_an_outcome_reading_a_per_item_list_with_unknown_items_is_undetermined(tmp_path: Path) -> None:
+    kb = load(tmp_path,
+              rule("adv.first", "outcome", for_each=KIDS, value='if kid.born < person.filed then "a" else "b"'),
+              rule("adv.summary", "outcome", value='if "a" in adv.first then "x" else "y"'))
+    found = results(kb, {"person": {"kids": [{"name": "A", "born": "2000-01-01"}]}})["adv.summary"]
+    assert found == {"value": "undetermined", "status": "undetermined", "facts_needed": ["person.filed"]}
+    settled = results(kb, {"person": {"filed": "2001-01-01", "kids": [{"name": "A", "born": "2000-01-01"}]}})
+    assert settled["adv.summary"] == {"value": "x", "status": "determined", "facts_needed": []}
+
+
+@pytest.mark.xfail(strict=True, reason="docs/engine.md ('Dates outside the calendar') and the W101 message say an "
+                   "answer reading a date sum past 9999-12-31 is undetermined; an outcome whose value is that sum "
+                   "is reported 'not_applicable', as if no rule applied")
+@pytest.mark.parametrize("value", ["person.filed + 2 days", "if person.excused then person.arrived else person.filed + 2 days"])
+def test_an_outcome_whose_date_falls_outside_the_calendar_is_undetermined(tmp_path: Path, value: str) -> None:
+    kb = load(tmp_path, rule("adv.date", "outcome", value=value))
+    facts = {"person": {"filed": "9999-12-31", "excused": False}}
+    result = kb.evaluate(facts, as_of=AS_OF).to_dict()
+    assert [(w["code"], w["rule"]) for w in result["warnings"]] == [("W101", "adv.date")]
+    assert results(kb, facts)["adv.date"]["status"] == "undetermined"
+
+
+def _chain(length: int) -> list[str]:
+    """``adv.r0`` ← ``adv.r1`` ← … each reading the one before, and an outcome reading the last."""
+    return [rule("adv.r0", when="person.persecutor"),
+            *(rule(f"adv.r{i}", when=f"adv.r{i - 1} and person.age > {i}") for i in range(1, length)),
+            rule("adv.end", "outcome", value=f'if adv.r{length - 1} then "yes" else "no"')]
+
+
+def test_a_chain_of_300_rules_is_explained(tmp_path: Path) -> None:
+    kb = load(tmp_path, *_chain(300))
+    result = kb.evaluate({"person": {"persecutor": True, "age": 5000}}, as_of=AS_OF).to_dict(explain=True)
+    assert result["determinations"]["adv.end"]["status"] == "determined"
+    depth, node = 0, result["explanations"]["adv.end"]
+    while node["because"]:
+        depth, node = depth + 1, node["because"][0]
+    assert (depth, node["rule"]) == (300, "adv.r0")
+    assert results(kb, {"person": {"age": 5000}})["adv.end"]["facts_needed"] == ["person.persecutor"]
+
+
+@pytest.mark.xfail(strict=True, reason="the proof tree is built by recursion (Explainer.proof, and fill in "
+                   "KnowledgeBase.explanation): a valid chain of 500 rules raises RecursionError with explain=True "
+                   "(the CLI: 'internal error', exit 1)")
+def test_a_chain_of_500_rules_is_explained(tmp_path: Path) -> None:
+    kb = load(tmp_path, *_chain(500))
+    result = kb.evaluate({"person": {"persecutor": True, "age": 5000}}, as_of=AS_OF).to_dict(explain=True)
+    assert result["determinations"]["adv.end"] == {
+        "value": "yes", "status": "determined", "title": "Rule adv.end", "rules_fired": ["adv.end"] + [
+            f"adv.r{i}" for i in range(499, -1, -1)], "facts_needed": [], "citations": [{"source": "Statute 1"}]}
+    depth, node = 0, result["explanations"]["adv.end"]
+    while node["because"]:
+        depth, node = depth + 1, node["because"][0]
+    assert (depth, node["rule"]) == (500, "adv.r0")
