@@ -8,6 +8,11 @@ the suite stays green and turns red the day a fix lands without its marker remov
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -149,3 +154,49 @@ def test_a_chain_of_500_rules_is_explained(tmp_path: Path) -> None:
     while node["because"]:
         depth, node = depth + 1, node["because"][0]
     assert (depth, node["rule"]) == (500, "adv.r0")
+
+
+@pytest.mark.xfail(strict=True, reason="the smallest of no items has no value whatever the facts, yet the answer "
+                   "waits for 'person.kids[*].born', a field of items that do not exist")
+def test_the_minimum_over_an_empty_list_needs_no_fact(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.eldest", "outcome", when="(min k in person.kids: k.born) < @2010-01-01",
+                             value='"x"'))
+    found = results(kb, {"person": {"kids": []}})["adv.eldest"]
+    assert found["facts_needed"] == []
+
+
+
+ADDRESS_SPACE_CAP = 2_000_000 * 1024  # as `ulimit -v 2000000`, the cap tests/test_adversarial.py runs the CLI under
+CLI = [sys.executable, "-c", "import sys; from asylum_kb.cli.main import main; sys.argv[0] = 'asylum-kb'; main()"]
+
+
+def _wide_condition() -> str:
+    """An ``or`` of rule-reading parts just under the 20,000-character expression limit."""
+    parts: list[str] = []
+    while len(" or ".join(parts)) < 19_000:
+        parts.append(f"(adv.base and person.age == {len(parts)})")
+    return " or ".join(parts)
+
+
+def _cap_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
+
+
+@pytest.mark.xfail(strict=True, reason="the generated program is about 35 times the rules' expression text (the traced "
+                   "code is written three times: traced, TRACERS, needs_all) and compiling it takes about 70 MB per "
+                   "rule at the length limit: 30 such rules need over 2 GB ('internal error: MemoryError', exit 1)")
+def test_thirty_rules_at_the_expression_length_limit_load_within_two_gigabytes(tmp_path: Path) -> None:
+    condition = _wide_condition()
+    assert len(condition) <= 20_000  # valid: under the documented limit
+    rules = write_kb(tmp_path, **{"rules.yaml": RULESET + "\n".join(
+        [rule("adv.base", when="person.persecutor"),
+         *(rule(f"adv.wide{i}", when=condition) for i in range(30)),
+         rule("adv.end", "outcome", value='if adv.wide29 then "yes" else "no"')]) + "\n"})
+    (tmp_path / "case.json").write_text(json.dumps({"person": {"persecutor": True, "age": 3}}), encoding="utf-8")
+    env = {**os.environ, "ASYLUM_KB_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([*CLI, "eval", str(tmp_path / "case.json"), "--rules", str(rules), "--as-of", "2025-09-15",
+                           "--format", "json", "--values-only"], capture_output=True, timeout=120, env=env,
+                          preexec_fn=_cap_address_space, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-500:]
+    assert json.loads(done.stdout)["determinations"]["adv.end"] == {"value": "yes", "status": "determined",
+                                                                     "facts_needed": []}
