@@ -180,6 +180,31 @@ def test_a_yes_no_outcome_whose_condition_fails_is_not_applicable_like_any_other
     assert found["adv.yes_no"] == {"value": None, "status": "not_applicable", "facts_needed": []}
 
 
+
+@pytest.mark.xfail(strict=True, reason="federal_holidays(9999) builds 10000-01-01 (a New Year's Day observed on the "
+                   "Friday before): ValueError escapes on every date of year 9999, so evaluate() raises and the CLI "
+                   "says 'internal error' (exit 1)")
+def test_business_days_in_the_calendars_last_year_have_an_answer(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.next_day", "outcome", value="next_business_day(person.filed)"),
+              rule("adv.business_day", when="is_business_day(person.filed)"))
+    found = results(kb, {"person": {"filed": "9999-06-01"}})  # a Tuesday, no holiday
+    assert found["adv.next_day"] == {"value": "9999-06-01", "status": "determined", "facts_needed": []}
+    assert kb.evaluate({"person": {"filed": "9999-06-01"}}, as_of=AS_OF).explainer.status("adv.business_day") == "fired"
+
+
+def test_business_days_in_an_ordinary_year(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.next_day", "outcome", value="next_business_day(person.filed)"))
+    assert results(kb, {"person": {"filed": "2025-07-04"}})["adv.next_day"]["value"] == "2025-07-07"
+
+
+@pytest.mark.xfail(strict=True, reason="'/' divides in the default decimal context (28 significant digits), so with "
+                   "number literals of up to 30 digits it is not exact: docs/language.md says decimals are exact")
+def test_exact_division_stays_exact_for_the_longest_number_literals(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.exact", when="999999999999999999999999999999 / 1 == 999999999999999999999999999999"),
+              rule("adv.shown", "outcome", value="if adv.exact then \"exact\" else \"rounded\""))
+    assert results(kb, {"person": {}})["adv.shown"]["value"] == "exact"
+
+
 DECIDED_BY = """
     decided_by:
       - authority: the first office
