@@ -205,6 +205,18 @@ def test_exact_division_stays_exact_for_the_longest_number_literals(tmp_path: Pa
     assert results(kb, {"person": {}})["adv.shown"]["value"] == "exact"
 
 
+
+@pytest.mark.xfail(strict=True, reason="the per-item form of the same: a yes/no per-item outcome whose 'when' fails "
+                   "is 'undetermined' with no fact needed (a word-valued one is 'determined')")
+def test_a_per_item_yes_no_outcome_whose_condition_fails_is_not_left_undetermined(tmp_path: Path) -> None:
+    kb = load(tmp_path, rule("adv.older", "outcome", for_each=KIDS, when="person.excused", value="kid.born < person.filed"),
+              rule("adv.label", "outcome", for_each=KIDS, when="person.excused", value='"older"'))
+    found = results(kb, {"person": {"excused": False, "filed": "2020-01-01", "kids": [{"name": "A", "born": "2000-01-01"}]}})
+    assert found["adv.label"] == {"value": [{"name": "A", "value": "undetermined"}], "status": "determined",
+                                  "facts_needed": []}
+    assert (found["adv.older"]["status"], found["adv.older"]["facts_needed"]) != ("undetermined", [])
+
+
 DECIDED_BY = """
     decided_by:
       - authority: the first office
