@@ -217,6 +217,19 @@ def test_a_per_item_yes_no_outcome_whose_condition_fails_is_not_left_undetermine
     assert (found["adv.older"]["status"], found["adv.older"]["facts_needed"]) != ("undetermined", [])
 
 
+
+@pytest.mark.xfail(strict=True, reason="a determination's status follows its 'when' even when both branches give the "
+                   "same value: with the condition unknown, the value is known ('x') yet reported 'undetermined' with "
+                   "no fact needed (the status table: undetermined means an unknown fact could change it)")
+def test_an_outcome_whose_branches_agree_is_determined_whatever_its_condition(tmp_path: Path) -> None:
+    text = "\n    otherwise: |\n      {}"
+    kb = load(tmp_path, rule("adv.word", "outcome", when="person.excused", value='"x"') + text.format('"x"'),
+              rule("adv.number", "outcome", when="person.excused", value="person.age") + text.format("person.age"))
+    found = results(kb, {"person": {"age": 4}})
+    assert found["adv.word"] == {"value": "x", "status": "determined", "facts_needed": []}
+    assert found["adv.number"] == {"value": 4, "status": "determined", "facts_needed": []}
+
+
 DECIDED_BY = """
     decided_by:
       - authority: the first office
