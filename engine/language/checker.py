@@ -8,7 +8,6 @@ what the name is bound to; the compiler reads nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -17,16 +16,20 @@ from . import functions
 from . import syntax as s
 from . import types as t
 from .diagnostics import ExpressionError, suggest
+from .record import FrozenRecord, Record
 from .values import Duration
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(FrozenRecord):
     """What a ``Name`` refers to. ``kind`` is fact, derived, parameter, as_of or var."""
 
+    _fields = ("kind", "target", "field")
     kind: str
     target: str
-    field: str | None = None  # for var: the record field read, if any
+    field: str | None  # for var: the record field read, if any
+
+    def __init__(self, kind: str, target: str, field: str | None = None) -> None:
+        self.__dict__.update(kind=kind, target=target, field=field)
 
 
 class Scope(Protocol):
@@ -37,14 +40,19 @@ class Scope(Protocol):
     def names(self) -> Iterable[str]: ...
 
 
-@dataclass
-class Checked:
+class Checked(Record):
     """An expression with its type, the type of every node and the binding of every name."""
 
+    _fields = ("expr", "type", "types", "bindings")
     expr: s.Expr
     type: t.Type
-    types: dict[int, t.Type] = field(default_factory=dict)
-    bindings: dict[int, Binding] = field(default_factory=dict)
+    types: dict[int, t.Type]
+    bindings: dict[int, Binding]
+
+    def __init__(self, expr: s.Expr, type: t.Type, types: dict[int, t.Type] | None = None,
+                 bindings: dict[int, Binding] | None = None) -> None:
+        self.__dict__.update(expr=expr, type=type, types={} if types is None else types,
+                             bindings={} if bindings is None else bindings)
 
     def reads(self, kind: str) -> list[str]:
         """The names of the given binding kind this expression reads, in first-use order."""

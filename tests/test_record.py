@@ -1,0 +1,111 @@
+"""The engine's records (``language/record.py``) behave as the dataclasses they replace: equality, hash,
+repr, frozenness, defaults and pickling; and the classes on a warm ``eval``'s import path are records,
+not dataclasses (whose generated methods cost a quarter of the start-up)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pickle
+from datetime import date
+
+import pytest
+from asylum_kb.kb.catalog import Catalog
+from asylum_kb.kb.factsio import FactDocument
+from asylum_kb.kb.model import Citation, Rule, Ruling
+from asylum_kb.language import syntax as s
+from asylum_kb.language import types as t
+from asylum_kb.language.checker import Binding, Checked
+from asylum_kb.language.diagnostics import Diagnostic, Position
+from asylum_kb.language.parser import parse
+from asylum_kb.language.record import FrozenError
+
+RECORD_MODULES = ["asylum_kb.language.syntax", "asylum_kb.language.types", "asylum_kb.language.diagnostics",
+                  "asylum_kb.language.checker", "asylum_kb.language.functions", "asylum_kb.kb.model",
+                  "asylum_kb.kb.catalog", "asylum_kb.kb.consistency", "asylum_kb.kb.factsio",
+                  "asylum_kb.kb.factspec", "asylum_kb.kb.yamlsource"]
+
+
+@pytest.mark.parametrize("module", RECORD_MODULES)
+def test_no_dataclass_is_created_when_the_module_is_imported(module: str) -> None:
+    loaded = importlib.import_module(module)
+    defined = [value for value in vars(loaded).values()
+               if isinstance(value, type) and value.__module__ == module]
+    assert defined
+    assert not [cls.__name__ for cls in defined if dataclasses.is_dataclass(cls)]
+
+
+def test_nodes_compare_and_hash_by_fields_not_span() -> None:
+    a = s.Compare("==", s.Name("x.y", span=(0, 3)), s.Literal(1, span=(7, 8)), span=(0, 8))
+    b = s.Compare("==", s.Name("x.y"), s.Literal(1))
+    assert a == b and hash(a) == hash(b)
+    assert a != s.Compare("!=", s.Name("x.y"), s.Literal(1))
+    assert s.Not(s.Name("a")) != s.Negate(s.Name("a"))  # same fields, another class
+    assert s.Name("a") != "a"
+    assert {a: 1}[b] == 1
+    assert a.span == (0, 8) and b.span == s.NO_SPAN
+
+
+def test_repr_names_the_fields_without_the_span() -> None:
+    node = s.Compare("==", s.Name("x"), s.Literal(1), span=(0, 6))
+    assert repr(node) == "Compare(op='==', left=Name(dotted='x'), right=Literal(value=1))"
+    assert repr(Position(2, 5)) == "Position(line=2, column=5, source_line='')"
+
+
+def test_frozen_records_refuse_assignment_and_deletion() -> None:
+    node = s.Name("x")
+    with pytest.raises(FrozenError):
+        node.dotted = "y"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del node.span
+    with pytest.raises(FrozenError):
+        Citation("8 U.S.C. 1158").url = "https://example.invalid"  # type: ignore[misc]
+    assert node.dotted == "x"
+
+
+def test_defaults_and_keywords_as_before() -> None:
+    d = Diagnostic("E101", "bad", file="rules/a.yaml", position=Position(3, 4))
+    assert (d.severity, d.rule_id, d.hint, d.path, d.location) == ("error", None, None, None, "rules/a.yaml:3:4")
+    assert Citation("INA 208").as_dict() == {"source": "INA 208"}
+    assert list(Citation("s", "u", "sec", "2020-01-01", "n").as_dict()) == ["source", "url", "section", "date", "notes"]
+    assert t.Type("list", item=t.NUMBER).item == t.NUMBER and t.Type("list", item=t.NUMBER) == t.Type("list", None, t.NUMBER)
+    assert Binding("var", "c", "born").field == "born"
+
+
+def test_mutable_records_are_unhashable_and_get_fresh_defaults() -> None:
+    first = Rule("a.b", "A", "criterion", "a", "a.yaml", None, ())
+    second = Rule("a.b", "A", "criterion", "a", "a.yaml", None, ())
+    assert first == second and first.reads == [] and first.type == t.ANY
+    first.reads.append("c.d")
+    assert second.reads == [] and first != second
+    first.notes = "changed"
+    assert first.notes == "changed"
+    with pytest.raises(TypeError):
+        hash(first)
+    assert Checked(s.Literal(True), t.BOOLEAN).bindings == {}
+
+
+def test_records_survive_pickling_equal_and_still_frozen() -> None:
+    ruling = Ruling("D.D.C.", "X v. Y", date(2025, 7, 2), "vacated", "in_effect", (Citation("X v. Y"),),
+                    until=date(2026, 1, 1))
+    rule = Rule("a.b", "A", "criterion", "a", "a.yaml", Position(1, 2, "id: a.b"), (Citation("INA 208"),),
+                rulings=(ruling,), reads=["c.d"])
+    expr = parse("count c in family.children: c.age < 21 and not x.y")
+    diagnostic = Diagnostic("F301", "wrong type", file="case.yaml", position=Position(4, 9), path="a.b")
+    for value in (ruling, rule, expr, diagnostic, t.Type("enum", ("a", "b"))):
+        copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == value and repr(copy) == repr(value) and type(copy) is type(value)
+    copy = pickle.loads(pickle.dumps(expr))
+    assert [node.span for node in s.walk(copy)] == [node.span for node in s.walk(expr)]
+    with pytest.raises(FrozenError):
+        copy.kind = "all"  # type: ignore[misc]
+
+
+def test_catalog_and_fact_document_show_only_what_their_dataclasses_showed() -> None:
+    catalog = Catalog({}, "facts.yaml", {"a.b": Position(1, 1)})
+    assert repr(catalog) == "Catalog(facts={}, file='facts.yaml')"
+    assert catalog == Catalog({}, "facts.yaml", {"a.b": Position(1, 1)}) != Catalog({}, "facts.yaml")
+    assert catalog.validate({}) == ({}, None)
+    document = FactDocument({"a": 1}, "case.json")
+    assert repr(document) == "FactDocument(data={'a': 1}, name='case.json')"
+    assert document.locate(("a",)) is None and document == FactDocument({"a": 1}, "case.json")
