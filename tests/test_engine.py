@@ -218,3 +218,31 @@ def test_a_decimal_that_is_not_finite_is_a_fact_error(mini: asylum_kb.KnowledgeB
     with pytest.raises(asylum_kb.FactsError) as info:  # found by the fuzzing suite (was OverflowError)
         mini.evaluate({"person": {"age": Decimal(value)}})
     assert [d.code for d in info.value.diagnostics] == ["F301"]
+
+
+def test_a_knowledge_base_without_determinations_answers_its_rules(tmp_path: Path) -> None:
+    kb = asylum_kb.load(write_kb(tmp_path, **{"rules.yaml": RULES_WITHOUT_DETERMINATIONS}))
+    result = kb.evaluate({"person": {"persecutor": True}}, as_of=date(2025, 9, 1))
+    assert result.value("mini.persecutor") is True
+    assert result.value("mini.late") is None  # filed and arrived are unknown: waiting for them
+    assert result.to_dict(values_only=True)["determinations"] == {}
+    assert result.facts_needed == []
+
+
+RULES_WITHOUT_DETERMINATIONS = """\
+ruleset:
+  id: mini.rules
+  title: Mini rules
+  version: 1.0.0
+rules:
+  - id: mini.late
+    title: Filed late
+    kind: bar
+    when: person.filed > person.arrived + 1 year
+    citations: ["Statute 1"]
+  - id: mini.persecutor
+    title: Persecutor
+    kind: bar
+    when: person.persecutor
+    citations: ["Statute 3"]
+"""

@@ -124,6 +124,7 @@ class Result:
     _needed: list[str] | None = field(default=None, repr=False)
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _briefs: dict[str, tuple[Any, str, Sequence[str]]] = field(default_factory=dict, repr=False)
+    _briefed: bool = field(default=False, repr=False)
     _bearing: dict[str, bool] = field(default_factory=dict, repr=False)  # rule id → whether its rulings bear on the case
     shapes: Shapes = field(init=False, repr=False)  # the knowledge base's, read on every step
 
@@ -153,10 +154,12 @@ class Result:
         """A rule's reported value (Python data), its status word and the facts it still needs."""
         found = self._briefs.get(rule_id)
         if found is None:
-            if not self._briefs:
+            if not self._briefed:  # the first asked: every determination at once
+                self._briefed = True
                 self._brief_determinations()
-                return self._brief(rule_id)
-            found = self._briefs[rule_id] = self._work_out_brief(rule_id)
+                found = self._briefs.get(rule_id)
+            if found is None:
+                found = self._briefs[rule_id] = self._work_out_brief(rule_id)
         return found
 
     def _brief_determinations(self) -> None:
