@@ -19,9 +19,11 @@ from asylum_kb.language.checker import Binding, Checked
 from asylum_kb.language.diagnostics import Diagnostic, Position
 from asylum_kb.language.parser import parse
 from asylum_kb.language.record import FrozenError
+from asylum_kb.language.values import Duration
 
 RECORD_MODULES = ["asylum_kb.language.syntax", "asylum_kb.language.types", "asylum_kb.language.diagnostics",
-                  "asylum_kb.language.checker", "asylum_kb.language.functions", "asylum_kb.kb.model",
+                  "asylum_kb.language.checker", "asylum_kb.language.functions", "asylum_kb.language.values",
+                  "asylum_kb.kb.model",
                   "asylum_kb.kb.catalog", "asylum_kb.kb.consistency", "asylum_kb.kb.factsio",
                   "asylum_kb.kb.factspec", "asylum_kb.kb.yamlsource"]
 
@@ -109,3 +111,17 @@ def test_catalog_and_fact_document_show_only_what_their_dataclasses_showed() -> 
     document = FactDocument({"a": 1}, "case.json")
     assert repr(document) == "FactDocument(data={'a': 1}, name='case.json')"
     assert document.locate(("a",)) is None and document == FactDocument({"a": 1}, "case.json")
+
+
+def test_durations_compare_hash_show_and_pickle_by_their_three_fields() -> None:
+    a = Duration(1, 2, 3)
+    assert a == Duration(years=1, months=2, days=3) and hash(a) == hash(Duration(1, 2, 3))
+    assert a != Duration(1, 2, 4) and a != (1, 2, 3) and Duration() == Duration(0, 0, 0)
+    assert repr(a) == "Duration(years=1, months=2, days=3)"
+    with pytest.raises(FrozenError):
+        a.days = 4  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        a.weeks = 1  # type: ignore[attr-defined]
+    assert not hasattr(a, "__dict__")
+    copy = pickle.loads(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy == a and type(copy) is Duration and pickle.loads(pickle.dumps(a, protocol=0)) == a
