@@ -8,8 +8,10 @@ import dataclasses
 import importlib
 import pickle
 from datetime import date
+from pathlib import Path
 
 import pytest
+from asylum_kb.kb.cache import load_cached
 from asylum_kb.kb.catalog import Catalog
 from asylum_kb.kb.factsio import FactDocument
 from asylum_kb.kb.model import Citation, Rule, Ruling
@@ -125,3 +127,29 @@ def test_durations_compare_hash_show_and_pickle_by_their_three_fields() -> None:
     assert not hasattr(a, "__dict__")
     copy = pickle.loads(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL))
     assert copy == a and type(copy) is Duration and pickle.loads(pickle.dumps(a, protocol=0)) == a
+
+
+def test_an_unpickled_expressions_maps_are_rebuilt_when_first_read_keyed_by_its_own_nodes() -> None:
+    expr = parse("count c in family.children: c.age < 21 and not x.y")
+    checked = Checked(expr, t.NUMBER, {id(node): t.BOOLEAN for node in s.walk(expr)},
+                      {id(node): Binding("fact", node.dotted) for node in s.walk(expr) if isinstance(node, s.Name)})
+    copy = pickle.loads(pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy._stored is not None  # nothing rebuilt yet
+    assert copy.reads("fact") == checked.reads("fact") == ["family.children", "c.age", "x.y"]
+    assert copy._stored is None
+    assert all(copy.type_of(node) == t.BOOLEAN for node in s.walk(copy.expr))
+    assert set(copy.bindings) == {id(node) for node in s.walk(copy.expr) if isinstance(node, s.Name)}
+    again = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(checked))))  # pickled again before any read
+    assert again.expr == checked.expr and again.type == checked.type
+    assert [again.bindings.get(id(n)) for n in s.walk(again.expr)] == [checked.bindings.get(id(n)) for n in s.walk(expr)]
+
+
+def test_a_warm_evaluation_rebuilds_no_rules_maps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASYLUM_KB_CACHE_DIR", str(tmp_path))
+    load_cached()
+    kb = load_cached()  # from the cache
+    expressions = [checked for rule in kb.rules.values() for checked in (rule.when, rule.value, rule.otherwise)
+                   if checked is not None]
+    assert expressions
+    kb.evaluate({"applicant": {"location": "inside_us"}}, as_of=date(2025, 9, 15)).to_dict()
+    assert all(checked._stored is not None for checked in expressions)

@@ -41,18 +41,36 @@ class Scope(Protocol):
 
 
 class Checked(Record):
-    """An expression with its type, the type of every node and the binding of every name."""
+    """An expression with its type, the type of every node and the binding of every name.
+
+    Node identity keys the two maps, so pickling (the compiled-KB cache) stores them by walk order, and
+    unpickling rebuilds them only when first read: a warm ``eval`` runs the compiled program and never
+    reads them, and rebuilding every rule's maps took three quarters of unpickling the rules.
+    """
 
     _fields = ("expr", "type", "types", "bindings")
     expr: s.Expr
     type: t.Type
-    types: dict[int, t.Type]
-    bindings: dict[int, Binding]
+    _types: dict[int, t.Type]
+    _bindings: dict[int, Binding]
+    _stored: tuple[list[t.Type | None], list[Binding | None]] | None  # unpickled maps not yet rebuilt
 
     def __init__(self, expr: s.Expr, type: t.Type, types: dict[int, t.Type] | None = None,
                  bindings: dict[int, Binding] | None = None) -> None:
-        self.__dict__.update(expr=expr, type=type, types={} if types is None else types,
-                             bindings={} if bindings is None else bindings)
+        self.__dict__.update(expr=expr, type=type, _types={} if types is None else types,
+                             _bindings={} if bindings is None else bindings, _stored=None)
+
+    @property
+    def types(self) -> dict[int, t.Type]:
+        if self._stored is not None:
+            self._restore(*self._stored)
+        return self._types
+
+    @property
+    def bindings(self) -> dict[int, Binding]:
+        if self._stored is not None:
+            self._restore(*self._stored)
+        return self._bindings
 
     def reads(self, kind: str) -> list[str]:
         """The names of the given binding kind this expression reads, in first-use order."""
@@ -61,7 +79,6 @@ class Checked(Record):
     def type_of(self, node: s.Expr) -> t.Type:
         return self.types[id(node)]
 
-    # Node identity keys the maps above; pickling (the compiled-KB cache) stores them by walk order instead.
     def __getstate__(self) -> dict[str, Any]:
         nodes = s.walk(self.expr)
         return {"expr": self.expr, "type": self.type,
@@ -69,10 +86,14 @@ class Checked(Record):
                 "bindings": [self.bindings.get(id(n)) for n in nodes]}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.expr, self.type = state["expr"], state["type"]
+        self.__dict__.update(expr=state["expr"], type=state["type"], _stored=(state["types"], state["bindings"]))
+
+    def _restore(self, types: list[t.Type | None], bindings: list[Binding | None]) -> None:
+        """The maps from the walk-order lists pickling stored, keyed by the identity of this process's nodes."""
         nodes = s.walk(self.expr)
-        self.types = {id(n): v for n, v in zip(nodes, state["types"]) if v is not None}
-        self.bindings = {id(n): v for n, v in zip(nodes, state["bindings"]) if v is not None}
+        self.__dict__.update(_types={id(n): v for n, v in zip(nodes, types) if v is not None},
+                             _bindings={id(n): v for n, v in zip(nodes, bindings) if v is not None},
+                             _stored=None)
 
 
 def check(expr: s.Expr, scope: Scope, expected: t.Type | None = None,

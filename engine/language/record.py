@@ -25,8 +25,7 @@ class Record:
     __hash__ = None  # type: ignore[assignment]
 
     def _values(self) -> tuple[Any, ...]:
-        values = self.__dict__
-        return tuple(values[name] for name in self._fields)
+        return tuple(getattr(self, name) for name in self._fields)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
@@ -34,9 +33,8 @@ class Record:
         return NotImplemented
 
     def __repr__(self) -> str:
-        values = self.__dict__
         names = self._fields if self._shown is None else self._shown
-        shown = ", ".join(f"{name}={values[name]!r}" for name in names)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{self.__class__.__qualname__}({shown})"
 
 
