@@ -6,7 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import asylum_kb
+from asylum_kb.language import types as t
 from asylum_kb.language.codegen import _identifier
+from asylum_kb.language.expression import compile_expression
+from conftest import AS_OF
 from hypothesis import given
 from hypothesis import strategies as st
 from kbfiles import PARAMETERS, RULES, write_kb
@@ -42,3 +45,20 @@ def test_parameters_whose_ids_differ_only_in_dot_or_underscores_keep_their_own_v
     assert [result.value(f"mini.{rule}") for rule in ("dot", "underscores", "escaped")] == [100, 900, 50]
     fast = kb.values({"person.filed": date(2025, 9, 1)}, date(2025, 9, 1))
     assert [fast[f"mini.{rule}"] for rule in ("dot", "underscores", "escaped")] == [100, 900, 50]
+
+
+def _nested_ifs(depth: int) -> str:
+    text = "a"
+    for level in range(depth):
+        text = f"(if b then ({text} and a) else a)" if level % 2 else f"(a or {text})"
+    return text
+
+
+def test_the_generated_facts_needed_walk_grows_with_the_expression_not_exponentially() -> None:
+    # Each branch of an `if` is written once: written once per arm, 30 nested levels gave 10,400 functions.
+    types = {"a": t.BOOLEAN, "b": t.BOOLEAN}
+    sizes = [len(compile_expression(_nested_ifs(depth), types, {}).program.source) for depth in (10, 20)]
+    assert sizes[1] < 3 * sizes[0]
+    compiled = compile_expression(_nested_ifs(40), types, {})
+    values = compiled.program.values({}, AS_OF)
+    assert compiled.program.needs_all({}, AS_OF, values, {"expr"}, lambda *found: None)[1]["expr"] == ["b", "a"]

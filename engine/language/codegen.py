@@ -1,4 +1,4 @@
-"""Compile checked rules into two Python functions, generated from our AST nodes only.
+"""Compile checked rules into Python functions, generated from our AST nodes only.
 
 * ``values(facts, as_of)``: one Python expression per rule in Kleene three-valued logic
   (``None`` is unknown or "no value"), short-circuiting where a value is decided and recording
@@ -7,9 +7,12 @@
 * ``traced(facts, as_of)``: straight-line Kleene three-valued code that evaluates every part
   and returns the value of every sub-expression (outside quantifier bodies), for explanations;
   and the same per rule (``TRACERS``), reading the rules it depends on from the values path.
+* ``needs_all(facts, as_of, values, open, oc)``: the traced path of the open rules only, each
+  followed by the facts it still needs (``needs``).
 
-No text from rule files reaches ``compile()``: names become generated identifiers, constants
-become entries of the module's globals, and operators come from the fixed tables below.
+No code from rule files reaches ``compile()``: names become generated identifiers, constants
+become entries of the module's globals, and operators come from the fixed tables below. Rule ids,
+fact names and an expression's canonical text appear only inside string literals (``repr``).
 """
 
 from __future__ import annotations

@@ -168,15 +168,16 @@ class NeedsWriter:
             return [guard, f"{inner}if {x}[{plan[2]}] is None:",
                     *(self._walk(plan[3], x, deeper, context, rule_id) or [f"{deeper}pass"]),
                     f"{inner}else:", f"{deeper}out += {plan[4]!r}"]
-        if kind == BRANCH:
+        if kind == BRANCH:  # each part written once: the code grows with the expression, not with 2 ** its depth
             self.counter += 1
             condition = f"b_{self.counter}"
-            unknown = [line for part in plan[3:] for line in self._walk(part, x, deeper, context, rule_id)]
-            return [guard, f"{inner}{condition} = {x}[{plan[2]}]",
-                    f"{inner}if {condition} is True:", *(self._walk(plan[4], x, deeper, context, rule_id) or [f"{deeper}pass"]),
-                    f"{inner}elif {condition} is False:",
-                    *(self._walk(plan[5], x, deeper, context, rule_id) or [f"{deeper}pass"]),
-                    f"{inner}else:", *(unknown or [f"{deeper}pass"])]
+            lines = [guard, f"{inner}{condition} = {x}[{plan[2]}]"]
+            for test, part in ((f"{condition} is None", plan[3]), (f"{condition} is not False", plan[4]),
+                               (f"{condition} is not True", plan[5])):
+                walked = self._walk(part, x, deeper, context, rule_id)
+                if walked:
+                    lines += [f"{inner}if {test}:", *walked]
+            return lines
         if kind == CALENDAR:
             read = "{" + ", ".join(f"{fact!r}: {f'{x}[{pos}]' if pos >= 0 else 'None'}" for fact, pos in plan[6]) + "}"
             parts = [line for part in plan[4] for line in self._walk(part, x, deeper, context, rule_id)]
