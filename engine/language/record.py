@@ -1,7 +1,7 @@
 """Value classes without ``dataclasses``' start-up cost.
 
 ``@dataclass`` compiles every generated method from source when the class is created: about 0.3 ms
-for a frozen class, a quarter of a one-case ``eval``'s start over the engine's classes. A class built
+for a frozen class, about a fifth of a one-case ``eval``'s start over the engine's classes. A class built
 on these bases writes its ``__init__`` by hand and names its fields in ``_fields``; equality, hash,
 ``repr``, frozenness and pickling then behave as a dataclass's with the same flags: fields compared
 as a tuple between instances of the same class, ``Name(field=value, ...)`` reprs, instance
