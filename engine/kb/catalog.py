@@ -8,29 +8,34 @@ JSON Schema for fact documents that integrators and editors use.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ..language import types as t
 from ..language.diagnostics import Diagnostic, FactsError, suggest
+from ..language.record import Record
 from ..language.values import iso_date
 from .factcheck import compile_fast_check
 from .factspec import CASE_KEYS, MAX_ID_LENGTH, MAX_NUMBER, MAX_STRING_LENGTH, FactSpec
 
 
-@dataclass
-class Catalog:
+class Catalog(Record):
     """The input facts by dotted name (facts.yaml) and the validator of fact documents built from them."""
 
+    _fields = ("facts", "file", "positions", "_tree")
+    _shown = ("facts", "file")
     facts: dict[str, FactSpec]
-    file: str = ""
-    positions: dict[str, Any] = field(default_factory=dict, repr=False)  # fact name → Position in the file
-    _tree: dict[str, Any] = field(default_factory=dict, repr=False)
-    _fast: Any = field(default=None, repr=False, compare=False)  # compiled with the catalog, pickled with its code
+    file: str
+    positions: dict[str, Any]  # fact name → Position in the file
+    _tree: dict[str, Any]
+    _fast: Any  # compiled with the catalog, pickled with its code
 
-    def __post_init__(self) -> None:
+    def __init__(self, facts: dict[str, FactSpec], file: str = "", positions: dict[str, Any] | None = None,
+                 _tree: dict[str, Any] | None = None) -> None:
+        self.facts, self.file = facts, file
+        self.positions = {} if positions is None else positions
+        self._tree = {} if _tree is None else _tree
         for name, spec in self.facts.items():
             node = self._tree
             *sections, leaf = name.split(".")

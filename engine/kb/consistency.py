@@ -9,9 +9,9 @@ at. Counterfactuals use the same checks to skip changes the other facts rule out
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..language.record import FrozenRecord
 from ..language.values import iso
 from .model import Rule
 
@@ -19,15 +19,19 @@ WARNING_CODE = "W100"
 OUTSIDE_CALENDAR_CODE = "W101"
 
 
-@dataclass(frozen=True)
-class FactWarning:
+class FactWarning(FrozenRecord):
     """One check that holds: where (the facts it read, by their path in the fact document) and why."""
 
+    _fields = ("rule", "message", "facts", "hint", "code")
     rule: str
     message: str
     facts: dict[str, Any]
-    hint: str = ""
-    code: str = WARNING_CODE
+    hint: str
+    code: str
+
+    def __init__(self, rule: str, message: str, facts: dict[str, Any], hint: str = "",
+                 code: str = WARNING_CODE) -> None:
+        self.__dict__.update(rule=rule, message=message, facts=facts, hint=hint, code=code)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data; no file name, so a result depends only on the facts and the as-of date (batches compare equal)."""

@@ -9,23 +9,32 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ..language.diagnostics import Diagnostic, FactsError, Position
+from ..language.record import FrozenRecord
 from .files import describe_os_error
 
 Keys = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class FactDocument:
+def _nowhere(_keys: Keys) -> Position | None:
+    """No place in the text: a document built in memory."""
+    return None
+
+
+class FactDocument(FrozenRecord):
     """A parsed fact document and a way back from a field's keys to its place in the text."""
 
+    _fields = ("data", "name", "locate")
+    _shown = ("data", "name")
     data: Any
     name: str
-    locate: Callable[[Keys], Position | None] = field(default=lambda _keys: None, repr=False)
+    locate: Callable[[Keys], Position | None]
+
+    def __init__(self, data: Any, name: str, locate: Callable[[Keys], Position | None] = _nowhere) -> None:
+        self.__dict__.update(data=data, name=name, locate=locate)
 
 
 _UTF16_32_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),

@@ -6,10 +6,10 @@ these specs; keeping them here lets each of the two import them without importin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..language import types as t
+from ..language.record import FrozenRecord
 
 MAX_LIST_ITEMS = 100
 MAX_NUMBER = 10**12
@@ -18,21 +18,30 @@ MAX_ID_LENGTH = 200
 CASE_KEYS = ("as_of", "id")  # top-level keys of a fact document that are not facts
 
 
-@dataclass(frozen=True)
-class FactSpec:
+class FactSpec(FrozenRecord):
     """One declared fact (or one field of a record in a list fact)."""
 
+    _fields = ("name", "kind", "question", "help", "values", "minimum", "maximum", "max_items", "items",
+               "fields", "citation")
     name: str
     kind: str  # boolean, number, integer, money, string, enum, date, list, record
-    question: str = ""
-    help: str = ""
-    values: tuple[str, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    max_items: int = MAX_LIST_ITEMS
-    items: FactSpec | None = None
-    fields: tuple[FactSpec, ...] = ()
-    citation: Any = None
+    question: str
+    help: str
+    values: tuple[str, ...]
+    minimum: float | None
+    maximum: float | None
+    max_items: int
+    items: FactSpec | None
+    fields: tuple[FactSpec, ...]
+    citation: Any
+
+    def __init__(self, name: str, kind: str, question: str = "", help: str = "", values: tuple[str, ...] = (),
+                 minimum: float | None = None, maximum: float | None = None,
+                 max_items: int = MAX_LIST_ITEMS, items: FactSpec | None = None,
+                 fields: tuple[FactSpec, ...] = (), citation: Any = None) -> None:
+        self.__dict__.update(name=name, kind=kind, question=question, help=help, values=values,
+                             minimum=minimum, maximum=maximum, max_items=max_items, items=items,
+                             fields=fields, citation=citation)
 
     @property
     def type(self) -> t.Type:

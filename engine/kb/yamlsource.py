@@ -7,12 +7,12 @@ PyYAML errors are translated here, once, into diagnostics with file:line:column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ..language.diagnostics import Diagnostic, OffsetMapper, Position
+from ..language.record import Record
 from . import files
 
 Path = tuple[Any, ...]
@@ -40,15 +40,20 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass
-class SourceFile:
+class SourceFile(Record):
     """One YAML document with the node at every path, for positions in messages."""
 
+    _fields = ("path", "text", "data", "nodes", "problems")
     path: str
     text: str
-    data: Any = None
-    nodes: dict[Path, yaml.Node] = field(default_factory=dict)
-    problems: list[Diagnostic] = field(default_factory=list)
+    data: Any
+    nodes: dict[Path, yaml.Node]
+    problems: list[Diagnostic]
+
+    def __init__(self, path: str, text: str, data: Any = None, nodes: dict[Path, yaml.Node] | None = None,
+                 problems: list[Diagnostic] | None = None) -> None:
+        self.__dict__.update(path=path, text=text, data=data, nodes={} if nodes is None else nodes,
+                             problems=[] if problems is None else problems)
 
     @property
     def lines(self) -> list[str]:

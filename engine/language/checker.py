@@ -8,7 +8,6 @@ what the name is bound to; the compiler reads nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -17,16 +16,20 @@ from . import functions
 from . import syntax as s
 from . import types as t
 from .diagnostics import ExpressionError, suggest
+from .record import FrozenRecord, Record
 from .values import Duration
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(FrozenRecord):
     """What a ``Name`` refers to. ``kind`` is fact, derived, parameter, as_of or var."""
 
+    _fields = ("kind", "target", "field")
     kind: str
     target: str
-    field: str | None = None  # for var: the record field read, if any
+    field: str | None  # for var: the record field read, if any
+
+    def __init__(self, kind: str, target: str, field: str | None = None) -> None:
+        self.__dict__.update(kind=kind, target=target, field=field)
 
 
 class Scope(Protocol):
@@ -37,14 +40,37 @@ class Scope(Protocol):
     def names(self) -> Iterable[str]: ...
 
 
-@dataclass
-class Checked:
-    """An expression with its type, the type of every node and the binding of every name."""
+class Checked(Record):
+    """An expression with its type, the type of every node and the binding of every name.
 
+    Node identity keys the two maps, so pickling (the compiled-KB cache) stores them by walk order, and
+    unpickling rebuilds them only when first read: a warm ``eval`` runs the compiled program and never
+    reads them, and rebuilding every rule's maps took three quarters of unpickling the rules.
+    """
+
+    _fields = ("expr", "type", "types", "bindings")
     expr: s.Expr
     type: t.Type
-    types: dict[int, t.Type] = field(default_factory=dict)
-    bindings: dict[int, Binding] = field(default_factory=dict)
+    _types: dict[int, t.Type]
+    _bindings: dict[int, Binding]
+    _stored: tuple[list[t.Type | None], list[Binding | None]] | None  # unpickled maps not yet rebuilt
+
+    def __init__(self, expr: s.Expr, type: t.Type, types: dict[int, t.Type] | None = None,
+                 bindings: dict[int, Binding] | None = None) -> None:
+        self.__dict__.update(expr=expr, type=type, _types={} if types is None else types,
+                             _bindings={} if bindings is None else bindings, _stored=None)
+
+    @property
+    def types(self) -> dict[int, t.Type]:
+        if self._stored is not None:
+            self._restore(*self._stored)
+        return self._types
+
+    @property
+    def bindings(self) -> dict[int, Binding]:
+        if self._stored is not None:
+            self._restore(*self._stored)
+        return self._bindings
 
     def reads(self, kind: str) -> list[str]:
         """The names of the given binding kind this expression reads, in first-use order."""
@@ -53,7 +79,6 @@ class Checked:
     def type_of(self, node: s.Expr) -> t.Type:
         return self.types[id(node)]
 
-    # Node identity keys the maps above; pickling (the compiled-KB cache) stores them by walk order instead.
     def __getstate__(self) -> dict[str, Any]:
         nodes = s.walk(self.expr)
         return {"expr": self.expr, "type": self.type,
@@ -61,10 +86,14 @@ class Checked:
                 "bindings": [self.bindings.get(id(n)) for n in nodes]}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.expr, self.type = state["expr"], state["type"]
+        self.__dict__.update(expr=state["expr"], type=state["type"], _stored=(state["types"], state["bindings"]))
+
+    def _restore(self, types: list[t.Type | None], bindings: list[Binding | None]) -> None:
+        """The maps from the walk-order lists pickling stored, keyed by the identity of this process's nodes."""
         nodes = s.walk(self.expr)
-        self.types = {id(n): v for n, v in zip(nodes, state["types"]) if v is not None}
-        self.bindings = {id(n): v for n, v in zip(nodes, state["bindings"]) if v is not None}
+        self.__dict__.update(_types={id(n): v for n, v in zip(nodes, types) if v is not None},
+                             _bindings={id(n): v for n, v in zip(nodes, bindings) if v is not None},
+                             _stored=None)
 
 
 def check(expr: s.Expr, scope: Scope, expected: t.Type | None = None,

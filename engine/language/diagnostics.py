@@ -8,30 +8,40 @@ the file the user edits (for an expression, the YAML file that holds it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+from .record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(FrozenRecord):
     """A 1-based line and column in the file the user edits, with that line's text for the caret."""
 
+    _fields = ("line", "column", "source_line")
     line: int
     column: int
-    source_line: str = ""
+    source_line: str
+
+    def __init__(self, line: int, column: int, source_line: str = "") -> None:
+        self.__dict__.update(line=line, column=column, source_line=source_line)
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(FrozenRecord):
     """One problem: a stable code, severity, location, message, rule id and hint, rendered like a compiler's."""
 
+    _fields = ("code", "message", "severity", "file", "position", "rule_id", "hint", "path")
     code: str
     message: str
-    severity: str = "error"
-    file: str | None = None
-    position: Position | None = None
-    rule_id: str | None = None
-    hint: str | None = None
-    path: str | None = None  # a fact document's field (``family.children[0].born``), to locate it in the file
+    severity: str
+    file: str | None
+    position: Position | None
+    rule_id: str | None
+    hint: str | None
+    path: str | None  # a fact document's field (``family.children[0].born``), to locate it in the file
+
+    def __init__(self, code: str, message: str, severity: str = "error", file: str | None = None,
+                 position: Position | None = None, rule_id: str | None = None, hint: str | None = None,
+                 path: str | None = None) -> None:
+        self.__dict__.update(code=code, message=message, severity=severity, file=file, position=position,
+                             rule_id=rule_id, hint=hint, path=path)
 
     @property
     def location(self) -> str:

@@ -8,25 +8,31 @@ themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from . import holidays
 from . import types as t
 from . import values as v
+from .record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(FrozenRecord):
     """A built-in function: its parameter kinds, result type, implementation, and the summary and example the docs show."""
 
+    _fields = ("name", "params", "result", "implementation", "summary", "example", "strict")
     name: str
     params: tuple[str, ...]  # parameter kinds; "any" matches every type, "*" repeats the last one
     result: Callable[[list[t.Type]], t.Type]
     implementation: Callable[..., Any]
     summary: str
     example: str
-    strict: bool = True
+    strict: bool
+
+    def __init__(self, name: str, params: tuple[str, ...], result: Callable[[list[t.Type]], t.Type],
+                 implementation: Callable[..., Any], summary: str, example: str,
+                 strict: bool = True) -> None:
+        self.__dict__.update(name=name, params=params, result=result, implementation=implementation,
+                             summary=summary, example=example, strict=strict)
 
     def arity_ok(self, count: int) -> bool:
         if self.params and self.params[-1] == "*":

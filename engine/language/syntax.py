@@ -1,4 +1,4 @@
-"""The typed AST of rule expressions: one frozen dataclass per grammar alternative.
+"""The typed AST of rule expressions: one frozen record per grammar alternative.
 
 Spans are character offsets into the expression text; the diagnostics module maps them
 to lines and columns of the YAML file that holds the expression.
@@ -6,123 +6,164 @@ to lines and columns of the YAML file that holds the expression.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .record import FrozenRecord
 from .values import Duration
 
 Span = tuple[int, int]
 NO_SPAN: Span = (0, 0)
 
 
-@dataclass(frozen=True)
-class Node:
-    """The base of every node: ``span`` is its character range in the expression text."""
+class Node(FrozenRecord):
+    """The base of every node: ``span`` is its character range in the expression text (not compared, not shown)."""
 
-    span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+    span: Span
+
+    def __init__(self, *, span: Span = NO_SPAN) -> None:
+        self.__dict__["span"] = span
 
 
-@dataclass(frozen=True)
 class Literal(Node):
     """A constant: bool, int, Decimal, str, date, Duration, or None for ``unknown``."""
 
+    _fields = ("value",)
     value: bool | int | Decimal | str | date | Duration | None
 
+    def __init__(self, value: bool | int | Decimal | str | date | Duration | None, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, value=value)
 
-@dataclass(frozen=True)
+
 class ListLiteral(Node):
     """``[a, b, ...]``: a list written in the expression."""
 
+    _fields = ("items",)
     items: tuple[Expr, ...]
 
+    def __init__(self, items: tuple[Expr, ...], *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, items=items)
 
-@dataclass(frozen=True)
+
 class Name(Node):
     """A dotted name: a fact, a derived fact, a parameter, ``as_of``, or a bound variable's field."""
 
+    _fields = ("dotted",)
     dotted: str
 
+    def __init__(self, dotted: str, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, dotted=dotted)
 
-@dataclass(frozen=True)
+
 class Lookup(Node):
     """``parameter at date``: a dated parameter's value in force on a date."""
 
+    _fields = ("parameter", "when")
     parameter: Name
     when: Expr
 
+    def __init__(self, parameter: Name, when: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, parameter=parameter, when=when)
 
-@dataclass(frozen=True)
+
 class Not(Node):
     """``not operand``."""
 
+    _fields = ("operand",)
     operand: Expr
 
+    def __init__(self, operand: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, operand=operand)
 
-@dataclass(frozen=True)
+
 class Negate(Node):
     """``-operand``."""
 
+    _fields = ("operand",)
     operand: Expr
 
+    def __init__(self, operand: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, operand=operand)
 
-@dataclass(frozen=True)
+
 class And(Node):
     """``a and b and ...``."""
 
+    _fields = ("operands",)
     operands: tuple[Expr, ...]
 
+    def __init__(self, operands: tuple[Expr, ...], *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, operands=operands)
 
-@dataclass(frozen=True)
+
 class Or(Node):
     """``a or b or ...``."""
 
+    _fields = ("operands",)
     operands: tuple[Expr, ...]
 
+    def __init__(self, operands: tuple[Expr, ...], *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, operands=operands)
 
-@dataclass(frozen=True)
+
 class Compare(Node):
     """``left op right`` with op one of == != < <= > >= in ``not in``."""
 
+    _fields = ("op", "left", "right")
     op: str
     left: Expr
     right: Expr
 
+    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, op=op, left=left, right=right)
 
-@dataclass(frozen=True)
+
 class Arith(Node):
     """``left op right`` with op one of + - * /."""
 
+    _fields = ("op", "left", "right")
     op: str
     left: Expr
     right: Expr
 
+    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, op=op, left=left, right=right)
 
-@dataclass(frozen=True)
+
 class IfThenElse(Node):
     """``if condition then a else b``."""
 
+    _fields = ("condition", "then", "otherwise")
     condition: Expr
     then: Expr
     otherwise: Expr
 
+    def __init__(self, condition: Expr, then: Expr, otherwise: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, condition=condition, then=then, otherwise=otherwise)
 
-@dataclass(frozen=True)
+
 class Quantifier(Node):
     """``kind var in items: body`` with kind one of any, all, count, sum, min, max."""
 
+    _fields = ("kind", "var", "items", "body")
     kind: str
     var: str
     items: Expr
     body: Expr
 
+    def __init__(self, kind: str, var: str, items: Expr, body: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, kind=kind, var=var, items=items, body=body)
 
-@dataclass(frozen=True)
+
 class Call(Node):
     """``function(args)``: a built-in function from the registry in ``functions``."""
 
+    _fields = ("function", "args")
     function: str
     args: tuple[Expr, ...]
+
+    def __init__(self, function: str, args: tuple[Expr, ...], *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, function=function, args=args)
 
 
 Expr = Literal | ListLiteral | Name | Lookup | Not | Negate | And | Or | Compare | Arith | IfThenElse | Quantifier | Call

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Type:
+class Type(FrozenRecord):
     """``kind`` is boolean, number, string, enum, date, duration, list, record or any.
 
     ``any`` is the type of ``unknown`` and of ``[]``: it fits wherever a value is expected.
     """
 
+    _fields = ("kind", "values", "item", "fields")
     kind: str
-    values: tuple[str, ...] | None = None  # enum: the allowed values
-    item: Type | None = None  # list: the item type
-    fields: tuple[tuple[str, Type], ...] | None = None  # record: field names and types
+    values: tuple[str, ...] | None  # enum: the allowed values
+    item: Type | None  # list: the item type
+    fields: tuple[tuple[str, Type], ...] | None  # record: field names and types
+
+    def __init__(self, kind: str, values: tuple[str, ...] | None = None, item: Type | None = None,
+                 fields: tuple[tuple[str, Type], ...] | None = None) -> None:
+        self.__dict__.update(kind=kind, values=values, item=item, fields=fields)
 
     def __str__(self) -> str:
         if self.kind == "enum" and self.values is not None:

@@ -6,9 +6,11 @@ definition of date arithmetic serves every rule. Unknown is represented by ``Non
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .record import FrozenError
 
 Number = int | Decimal
 
@@ -21,13 +23,42 @@ class Undefined(Exception):
     """
 
 
-@dataclass(frozen=True, slots=True)
 class Duration:
-    """A calendar duration: years and months are applied before days (see docs/language.md)."""
+    """A calendar duration: years and months are applied before days (see docs/language.md).
 
-    years: int = 0
-    months: int = 0
-    days: int = 0
+    Immutable and compared, hashed, shown and pickled as its three fields (as ``@dataclass(frozen=True,
+    slots=True)`` did, written out: that decorator's generated methods cost start-up time).
+    """
+
+    __slots__ = ("days", "months", "years")
+    years: int
+    months: int
+    days: int
+
+    def __init__(self, years: int = 0, months: int = 0, days: int = 0) -> None:
+        object.__setattr__(self, "years", years)
+        object.__setattr__(self, "months", months)
+        object.__setattr__(self, "days", days)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.years, self.months, self.days) == (other.years, other.months, other.days)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.years, self.months, self.days))
+
+    def __repr__(self) -> str:
+        return f"Duration(years={self.years!r}, months={self.months!r}, days={self.days!r})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Duration, (self.years, self.months, self.days))
 
     def __add__(self, other: Duration) -> Duration:
         return Duration(self.years + other.years, self.months + other.months, self.days + other.days)
