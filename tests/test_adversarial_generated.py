@@ -60,8 +60,6 @@ def results(kb: asylum_kb.KnowledgeBase, facts: dict[str, Any]) -> dict[str, dic
 KIDS = "{var: kid, in: person.kids, label: name}"
 
 
-@pytest.mark.xfail(strict=True, reason="a quantifier over a known list reports the fields its body reads of the item "
-                   "('person.kids[*].born', known here) and never the other facts its body reads (person.filed)")
 def test_a_quantifier_body_that_waits_for_a_fact_outside_the_item_names_that_fact(tmp_path: Path) -> None:
     kb = load(tmp_path, rule("adv.any", "outcome",
                              value='if (any k in person.kids: k.born < person.filed) then "yes" else "no"'))
@@ -69,8 +67,6 @@ def test_a_quantifier_body_that_waits_for_a_fact_outside_the_item_names_that_fac
     assert (found["status"], found["facts_needed"]) == ("undetermined", ["person.filed"])
 
 
-@pytest.mark.xfail(strict=True, reason="a derived rule read inside a quantifier's body is never walked: the answer is "
-                   "'not_applicable' with value 'undetermined' and no facts needed, though it waits for person.persecutor")
 def test_a_quantifier_body_that_reads_an_unknown_rule_is_undetermined_and_needs_its_facts(tmp_path: Path) -> None:
     kb = load(tmp_path, rule("adv.persecutor", when="person.persecutor"),
               rule("adv.any", "outcome", value='if (any k in person.kids: adv.persecutor) then "yes" else "no"'))
@@ -85,9 +81,6 @@ def test_the_same_quantifier_with_every_fact_known_is_determined(tmp_path: Path)
     assert found == {"value": "yes", "status": "determined", "facts_needed": []}
 
 
-@pytest.mark.xfail(strict=True, reason="a rule that reads a per-item rule's list whose items are unknown takes the "
-                   "list for known (it is not None): each item is reported 'undetermined' under status 'determined', "
-                   "and no fact is needed although person.filed decides it")
 def test_a_per_item_rule_reading_another_per_item_rule_with_unknown_items_is_undetermined(tmp_path: Path) -> None:
     kb = load(tmp_path,
               rule("adv.first", "outcome", for_each=KIDS, value='if kid.born < person.filed then "a" else "b"'),
@@ -99,8 +92,6 @@ def test_a_per_item_rule_reading_another_per_item_rule_with_unknown_items_is_und
                                    "facts_needed": ["person.filed"]}
 
 
-@pytest.mark.xfail(strict=True, reason="an outcome reading a per-item rule's list with unknown items is reported "
-                   "'not_applicable' with no facts needed, as if it had no value whatever the facts")
 def test_an_outcome_reading_a_per_item_list_with_unknown_items_is_undetermined(tmp_path: Path) -> None:
     kb = load(tmp_path,
               rule("adv.first", "outcome", for_each=KIDS, value='if kid.born < person.filed then "a" else "b"'),
@@ -157,8 +148,6 @@ def test_a_chain_of_500_rules_is_explained(tmp_path: Path) -> None:
     assert (depth, node["rule"]) == (500, "adv.r0")
 
 
-@pytest.mark.xfail(strict=True, reason="the smallest of no items has no value whatever the facts, yet the answer "
-                   "waits for 'person.kids[*].born', a field of items that do not exist")
 def test_the_minimum_over_an_empty_list_needs_no_fact(tmp_path: Path) -> None:
     kb = load(tmp_path, rule("adv.eldest", "outcome", when="(min k in person.kids: k.born) < @2010-01-01",
                              value='"x"'))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import asylum_kb
@@ -268,6 +268,11 @@ def test_values_path_and_results_agree_with_the_traced_path_on_the_real_rules(
     assert {k: brief[k] for k in ("as_of", "kb_version", "eras")} == {k: full[k] for k in ("as_of", "kb_version", "eras")}
 
 
+def _unknown_rule(explainer: Any, rule_id: str) -> bool:
+    value = explainer.values.get(rule_id)
+    return value is None or bool(explainer.rules[rule_id].for_each and None in value)
+
+
 def _walked_rule_needs(rule: Any, trace: tuple[Any, ...], value: Any, explainer: Any,
                        context: tuple[str, str, int] | None, walked: dict[tuple[str, str], Any]) -> list[str]:
     """What a rule (or one item of a per-item rule) needs, by the tree walk: the condition while unknown, then the
@@ -276,21 +281,26 @@ def _walked_rule_needs(rule: Any, trace: tuple[Any, ...], value: Any, explainer:
         return []
     when_trace, value_trace, otherwise_trace = trace
     condition = when_trace[0] if rule.when is not None else True
-    needed = _walked_needs(rule.when, when_trace, explainer.facts_needed, context, walked, rule.id) if condition is None else []
+    walk = partial(_walked_needs, derived=explainer.facts_needed, context=context, outside_calendar=walked, rule_id=rule.id,
+                   facts=explainer.facts, unknown_rule=partial(_unknown_rule, explainer))
+    needed = walk(rule.when, when_trace) if condition is None else []
     if not rule.boolean:
         if condition is not False:
-            needed += _walked_needs(rule.value, value_trace, explainer.facts_needed, context, walked, rule.id)
+            needed += walk(rule.value, value_trace)
         if condition is not True:
-            needed += _walked_needs(rule.otherwise, otherwise_trace, explainer.facts_needed, context, walked, rule.id)
+            needed += walk(rule.otherwise, otherwise_trace)
     elif condition is not False:
-        needed += [n for d in rule.defeated_by if explainer.values.get(d) is None for n in explainer.facts_needed(d)]
+        needed += [n for d in rule.defeated_by if _unknown_rule(explainer, d) for n in explainer.facts_needed(d)]
     return list(dict.fromkeys(needed))
 
 
 def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
-                  context: tuple[str, str, int] | None, outside_calendar: dict[Any, Any], rule_id: str = "expr") -> list[str]:
+                  context: tuple[str, str, int] | None, outside_calendar: dict[Any, Any], rule_id: str = "expr",
+                  facts: dict[str, Any] | None = None, unknown_rule: Any = None) -> list[str]:
     """The facts-needed walk as it was before it was compiled: over the syntax tree, by node identity.
-    Date sums with known operands and no value land in ``outside_calendar`` ((rule id, text) → facts read)."""
+    Date sums with known operands and no value land in ``outside_calendar`` ((rule id, text) → facts read).
+    ``facts`` and ``unknown_rule(rule id)`` say what a quantifier's body (not traced) reads that is unknown; a
+    per-item rule's list is unknown while any of its items is."""
     if checked is None or trace is None:
         return []
     values = {id(node): value for node, value in zip(trace_nodes(checked.expr), trace)}
@@ -300,7 +310,11 @@ def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
     stack = [checked.expr]
     while stack:
         node = stack.pop()
-        if values.get(id(node), 0) is not None and id(node) in values:
+        binding = checked.bindings.get(id(node)) if isinstance(node, s.Name) else None
+        if binding is not None and binding.kind == "derived" and unknown_rule is not None:
+            if not unknown_rule(binding.target):
+                continue
+        elif values.get(id(node), 0) is not None and id(node) in values:
             continue
         if isinstance(node, s.Arith) and checked.type_of(node).kind == "date" and id(node) in values \
                 and all(values.get(id(part)) is not None for part in (node.left, node.right)):
@@ -325,10 +339,15 @@ def _walked_needs(checked: Any, trace: tuple[Any, ...] | None, derived: Any,
                 stack.append(node.items)
             else:
                 items_name = node.items.dotted if isinstance(node.items, s.Name) else "items"
-                fields = [checked.bindings[id(n)].field for n in s.walk(node.body)
-                          if isinstance(n, s.Name) and id(n) in checked.bindings
-                          and checked.bindings[id(n)].kind == "var" and checked.bindings[id(n)].target == node.var]
-                out += [f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f]
+                items = values[id(node.items)]
+                read = [checked.bindings[id(n)] for n in s.walk(node.body) if isinstance(n, s.Name) and id(n) in checked.bindings]
+                fields = [b.field for b in read if b.kind == "var" and b.target == node.var and b.field]
+                out += [f"{items_name}[*].{f}" for f in dict.fromkeys(fields)
+                        if any(item is None or item.get(f) is None for item in items)]
+                out += [f for f in dict.fromkeys(b.target for b in read if b.kind == "fact") if (facts or {}).get(f) is None]
+                for rule in dict.fromkeys(b.target for b in read if b.kind == "derived"):
+                    if unknown_rule is None or unknown_rule(rule):
+                        out += derived(rule)
         elif isinstance(node, s.IfThenElse):
             condition = values.get(id(node.condition))
             branches = [node.then if condition else node.otherwise] if condition in (True, False) \
@@ -364,7 +383,8 @@ def test_compiled_facts_needed_and_bulk_statuses_agree_with_the_tree_walk_on_the
             assert [item.facts_needed for _, item in outcome.items] == expected, rule.id
             needed = list(dict.fromkeys(n for found in expected for n in found))
             if result.values[rule.id] is None and not needed:
-                needed = _walked_needs(rule.items, items_trace, explainer.facts_needed, None, walked, rule.id)
+                needed = _walked_needs(rule.items, items_trace, explainer.facts_needed, None, walked, rule.id,
+                                       explainer.facts, partial(_unknown_rule, explainer))
             assert outcome.facts_needed == needed, rule.id
         else:
             assert outcome.facts_needed == _walked_rule_needs(rule, trace, result.values[rule.id], explainer, None,
@@ -389,7 +409,7 @@ def _assert_both_walks_agree(expr: s.Expr, case: dict[str, Any]) -> None:
     generated_found: dict[tuple[str, str], Any] = {}
     walked_found: dict[tuple[str, str], Any] = {}
     assert _generated_needs(compiled, case, generated_found) == _walked_needs(
-        compiled.checked, recorded, lambda rule_id: [], None, walked_found)
+        compiled.checked, recorded, lambda rule_id: [], None, walked_found, facts=case)
     assert generated_found == walked_found
 
 

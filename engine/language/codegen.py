@@ -479,7 +479,7 @@ class _ProgramWriter:
         """``needs_all`` (``needs``): the traced path for the open rules only, each followed by what it still needs.
         Rules not traced read their values from the values path's ``D``."""
         helpers: list[str] = []
-        writer = needs.NeedsWriter(helpers)
+        writer = needs.NeedsWriter(helpers, {plan.id for plan in self.plans if plan.for_each})
         body: list[str] = []
         for plan, lines in zip(self.plans, traced):
             value = self.names.derived[plan.id]

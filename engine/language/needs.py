@@ -3,8 +3,9 @@
 A rule's trace records the value of every node of its expressions in ``syntax.trace_nodes`` order.
 The facts still needed are found by walking each expression from its root, past every node whose
 value is known: an unknown name needs its fact (or what the rule it names needs); an ``if`` whose
-condition is known needs only the branch taken; a quantifier over a known list needs the fields its
-body reads; a date sum or difference that is unknown although both its operands are known ran outside
+condition is known needs only the branch taken; a quantifier over a known list needs what its body
+(which is not traced) reads and is not known: a field some item lacks (``list[*].field``), a fact, a
+rule (a per-item rule's list is unknown while any of its items is); a date sum or difference that is unknown although both its operands are known ran outside
 the calendar, and is reported (it needs no fact). A rule needs what its condition needs while that is
 unknown, then what the branches it could take need (a yes/no rule: its exceptions).
 
@@ -31,7 +32,7 @@ from .printer import to_text
 FACT = 0  # (FACT, i, fact name)
 DERIVED = 1  # (DERIVED, i, rule id)
 VAR = 2  # (VAR, i, variable, field)
-QUANTIFIER = 3  # (QUANTIFIER, i, items position, items plan or None, fields read as "list[*].field")
+QUANTIFIER = 3  # (QUANTIFIER, i, items position, items plan or None, items name, item fields, body facts, body rules)
 BRANCH = 4  # (BRANCH, i, condition position, condition plan, then plan, otherwise plan), plans may be None
 EVERY = 5  # (EVERY, i, child plans)
 CALENDAR = 6  # (CALENDAR, i, left position, right position, child plans, its text, ((fact, position or -1), ...))
@@ -60,10 +61,11 @@ def compile_plan(checked: Checked) -> Plan | None:
             return None
         if isinstance(node, s.Quantifier):
             items = build(node.items)
-            fields = _fields_read(checked, node)
-            if items is None and not fields:
+            fields, facts, rules = _body_reads(checked, node)
+            if items is None and not (fields or facts or rules):
                 return None
-            return (QUANTIFIER, at, position[id(node.items)], items, fields)
+            name = node.items.dotted if isinstance(node.items, s.Name) else "items"
+            return (QUANTIFIER, at, position[id(node.items)], items, name, fields, facts, rules)
         if isinstance(node, s.IfThenElse):
             parts = (build(node.condition), build(node.then), build(node.otherwise))
             if parts == (None, None, None):
@@ -80,13 +82,13 @@ def compile_plan(checked: Checked) -> Plan | None:
     return build(checked.expr)
 
 
-def _fields_read(checked: Checked, quantifier: s.Quantifier) -> tuple[str, ...]:
-    """``list[*].field`` for each field of the quantified variable its body reads."""
-    items_name = quantifier.items.dotted if isinstance(quantifier.items, s.Name) else "items"
-    fields = [binding.field for n in s.walk(quantifier.body)
-              if isinstance(n, s.Name) and (binding := checked.bindings.get(id(n))) is not None
-              and binding.kind == "var" and binding.target == quantifier.var]
-    return tuple(f"{items_name}[*].{f}" for f in dict.fromkeys(fields) if f)
+def _body_reads(checked: Checked, quantifier: s.Quantifier) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What a quantifier's body (not traced) reads: fields of its variable, facts and rules."""
+    bindings = [binding for n in s.walk(quantifier.body)
+                if isinstance(n, s.Name) and (binding := checked.bindings.get(id(n))) is not None]
+    fields = (b.field for b in bindings if b.kind == "var" and b.target == quantifier.var and b.field)
+    return (tuple(dict.fromkeys(fields)), tuple(dict.fromkeys(b.target for b in bindings if b.kind == "fact")),
+            tuple(dict.fromkeys(b.target for b in bindings if b.kind == "derived")))
 
 
 def items_name(items: Checked | None) -> str:
@@ -97,9 +99,14 @@ def items_name(items: Checked | None) -> str:
 class NeedsWriter:
     """Writes, for one rule at a time, the statements of ``needs_all`` that work out what it still needs."""
 
-    def __init__(self, helpers: list[str]) -> None:
+    def __init__(self, helpers: list[str], per_item: set[str]) -> None:
         self.helpers = helpers  # functions for parts nested too deep, written at module level
+        self.per_item = per_item  # the per-item rules: their value is a list, unknown while any item is
         self.counter = 0
+
+    def _unknown(self, value: str, rule_id: str) -> str:
+        """The test that a rule's value (the expression ``value``) is not known."""
+        return f"({value} is None or None in {value})" if rule_id in self.per_item else f"{value} is None"
 
     def rule(self, plan: Any, value: str, for_each: tuple[str, Checked] | None, indent: str) -> list[str]:
         """Statements setting ``N[id]`` (and ``I[id]``, each item's needs, for a per-item rule) from ``T[id]``, the
@@ -137,7 +144,8 @@ class NeedsWriter:
             if plan.defeaters:
                 lines.append(f"{indent}if c is not False:")
                 for defeater in plan.defeaters:
-                    lines += [f"{indent}    if D[{defeater!r}] is None:", f"{indent}        out += N.get({defeater!r}, ())"]
+                    lines += [f"{indent}    if {self._unknown(f'D[{defeater!r}]', defeater)}:",
+                              f"{indent}        out += N.get({defeater!r}, ())"]
             return lines
         for test, checked, part in (("is not False", plan.value, "v"), ("is not True", plan.otherwise, "o")):
             walked = self._walk(compile_plan(checked), part, indent + "    ", context, plan.id) if checked else []
@@ -157,17 +165,25 @@ class NeedsWriter:
         guard = f"{indent}if {x}[{at}] is None:"
         if kind == FACT:
             return [guard, f"{inner}out.append({plan[2]!r})"]
-        if kind == DERIVED:
-            return [guard, f"{inner}out += N.get({plan[2]!r}, ())"]
+        if kind == DERIVED:  # a per-item rule's list is known only when every item is
+            return [f"{indent}if {self._unknown(f'{x}[{at}]', plan[2])}:", f"{inner}out += N.get({plan[2]!r}, ())"]
         if kind == VAR:
             if context is None or plan[2] != context[0]:
                 return []
             return [guard, f"{inner}out.append({context[1] + '['!r} + str(i) + {'].' + plan[3]!r})"]
         deeper = inner + "    "
-        if kind == QUANTIFIER:
-            return [guard, f"{inner}if {x}[{plan[2]}] is None:",
+        if kind == QUANTIFIER:  # its body is not traced: what it reads that is not known
+            items = f"{x}[{plan[2]}]"
+            known = [*(line for field in plan[5] for line in (
+                         f"{deeper}if any(item is None or item.get({field!r}) is None for item in {items}):",
+                         f"{deeper}    out.append({f'{plan[4]}[*].{field}'!r})")),
+                     *(line for fact in plan[6] for line in (f"{deeper}if F.get({fact!r}) is None:",
+                                                              f"{deeper}    out.append({fact!r})")),
+                     *(line for rule in plan[7] for line in (f"{deeper}if {self._unknown(f'D[{rule!r}]', rule)}:",
+                                                              f"{deeper}    out += N.get({rule!r}, ())"))]
+            return [guard, f"{inner}if {items} is None:",
                     *(self._walk(plan[3], x, deeper, context, rule_id) or [f"{deeper}pass"]),
-                    f"{inner}else:", f"{deeper}out += {plan[4]!r}"]
+                    f"{inner}else:", *(known or [f"{deeper}pass"])]
         if kind == BRANCH:  # each part written once: the code grows with the expression, not with 2 ** its depth
             self.counter += 1
             condition = f"b_{self.counter}"
@@ -193,8 +209,8 @@ class NeedsWriter:
         body = self._walk(plan, "x", "    ", context, rule_id)
         if not body:
             return []
-        self.helpers += [f"def {name}(x, out, N, oc, i):", *body, ""]
-        return [f"{indent}{name}({x}, out, N, oc, {'i' if context is not None else 'None'})"]
+        self.helpers += [f"def {name}(x, out, F, D, N, oc, i):", *body, ""]
+        return [f"{indent}{name}({x}, out, F, D, N, oc, {'i' if context is not None else 'None'})"]
 
 
 # needs_all(facts, as_of, values, open rule ids, oc) → (traces, needs, each item's needs) of the open rules
