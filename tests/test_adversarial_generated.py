@@ -102,10 +102,6 @@ def test_an_outcome_reading_a_per_item_list_with_unknown_items_is_undetermined(t
     assert settled["adv.summary"] == {"value": "x", "status": "determined", "facts_needed": []}
 
 
-@pytest.mark.xfail(strict=True, reason="docs/engine.md ('Dates outside the calendar') and the W101 message say an "
-                   "answer reading a date sum past 9999-12-31 is undetermined, and a yes/no rule reading one is; an "
-                   "outcome whose value is that sum is reported 'not_applicable' (the status table's 'no unknown fact "
-                   "could give one' reads either way: the docs need one answer)")
 @pytest.mark.parametrize("value", ["person.filed + 2 days", "if person.excused then person.arrived else person.filed + 2 days"])
 def test_an_outcome_whose_date_falls_outside_the_calendar_is_undetermined(tmp_path: Path, value: str) -> None:
     kb = load(tmp_path, rule("adv.date", "outcome", value=value))
@@ -158,9 +154,6 @@ def test_the_minimum_over_an_empty_list_needs_no_fact(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason="a yes/no outcome takes its status from its value (by_value), so when its "
-                   "'when' fails and it has no 'otherwise' it is reported 'undetermined' with no fact needed, where the "
-                   "same rule with a number or word value is 'not_applicable'")
 def test_a_yes_no_outcome_whose_condition_fails_is_not_applicable_like_any_other_outcome(tmp_path: Path) -> None:
     kb = load(tmp_path, rule("adv.yes_no", "outcome", when="person.excused", value="person.persecutor"),
               rule("adv.number", "outcome", when="person.excused", value="person.age + 1"))
@@ -195,8 +188,6 @@ def test_exact_division_stays_exact_for_the_longest_number_literals(tmp_path: Pa
 
 
 
-@pytest.mark.xfail(strict=True, reason="the per-item form of the same: a yes/no per-item outcome whose 'when' fails "
-                   "is 'undetermined' with no fact needed (a word-valued one is 'determined')")
 def test_a_per_item_yes_no_outcome_whose_condition_fails_is_not_left_undetermined(tmp_path: Path) -> None:
     kb = load(tmp_path, rule("adv.older", "outcome", for_each=KIDS, when="person.excused", value="kid.born < person.filed"),
               rule("adv.label", "outcome", for_each=KIDS, when="person.excused", value='"older"'))
@@ -207,9 +198,6 @@ def test_a_per_item_yes_no_outcome_whose_condition_fails_is_not_left_undetermine
 
 
 
-@pytest.mark.xfail(strict=True, reason="a determination's status follows its 'when' even when both branches give the "
-                   "same value: with the condition unknown, the value is known ('x') yet reported 'undetermined' with "
-                   "no fact needed (the status table: undetermined means an unknown fact could change it)")
 def test_an_outcome_whose_branches_agree_is_determined_whatever_its_condition(tmp_path: Path) -> None:
     text = "\n    otherwise: |\n      {}"
     kb = load(tmp_path, rule("adv.word", "outcome", when="person.excused", value='"x"') + text.format('"x"'),
@@ -229,9 +217,6 @@ DECIDED_BY = """
         citations: ["Statute 1"]"""
 
 
-@pytest.mark.xfail(strict=True, reason="deciding() takes the reported word 'undetermined' (a word rule's 'no value') and "
-                   "None for 'still open': with the procedure settled as not applicable, or not in force, both offices "
-                   "are listed with settled: false, as if the case were waiting for a fact")
 @pytest.mark.parametrize("procedure", [
     rule("adv.procedure", "outcome", when="person.excused", value='if person.persecutor then "first" else "second"'),
     rule("adv.procedure", "outcome", value='if person.persecutor then "first" else "second"')

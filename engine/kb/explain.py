@@ -75,6 +75,7 @@ class Explainer:
         # (rule id, expression) → the facts it read: date sums that ran outside the calendar, found while
         # looking for the facts an undetermined answer needs
         self.outside_calendar: dict[tuple[str, str], dict[str, Any]] = {}
+        self._outside_rules: set[str] = set()
 
     def trace(self, rule_id: str) -> Any:
         if rule_id not in self.traces:
@@ -201,8 +202,8 @@ class Explainer:
             outcome.defeated_by = [d for d in plan.defeated_by if self.values.get(d) is True]
             if condition is True and outcome.defeated_by:
                 outcome.status = "defeated"
-        if needed and outcome.status == "fired":
-            outcome.status = "undetermined"
+        if outcome.status == "fired" and (needed or (value is None and rule.id in self._outside_rules)):
+            outcome.status = "undetermined"  # waiting for facts, or a date outside the calendar (W101)
         return outcome
 
     def _add_reasons(self, outcome: RuleOutcome) -> None:
@@ -261,6 +262,7 @@ class Explainer:
 
     def _outside(self, rule_id: str, text: str, read: dict[str, Any]) -> None:
         self.outside_calendar.setdefault((rule_id, text), read)
+        self._outside_rules.add(rule_id)
 
     def _part(self, node: s.Expr, values: NodeValues, context: tuple[str, Rule, int | None] | None) -> Part:
         facts = {name: values[key] for key, name in self.shapes.names_read(node) if key in values}
@@ -302,8 +304,8 @@ _BY_VALUE = {True: "fired", False: "not_fired", None: "undetermined"}
 
 def _status_of(by_value: bool, condition: Any, value: Any) -> str:
     """fired, not_fired or undetermined: conditions and yes/no facts by their value, other rules by their ``when``."""
-    if by_value:
-        return "fired" if value is True else "not_fired" if value is False else "undetermined"
+    if by_value:  # a yes/no outcome whose condition failed, with no otherwise, has no value: it did not apply
+        return "fired" if value is True else "not_fired" if value is False or condition is False else "undetermined"
     if value is None and condition is not False:
         return "undetermined" if condition is None else "fired"
     return "fired" if condition is True else "not_fired" if condition is False else "undetermined"

@@ -240,7 +240,7 @@ class Result:
         inputs = self.shapes.decider_inputs.get(rule_id)
         if inputs is None:
             return []
-        deciders = self.shapes.deciders(rule_id, tuple(self._brief(target)[0] for target in inputs))
+        deciders = self.shapes.deciders(rule_id, tuple(self._brief(target)[:2] for target in inputs))
         return [{"authority": authority, "settled": settled} for authority, settled in deciders]
 
     def rulings(self) -> list[dict[str, Any]]:
@@ -387,7 +387,8 @@ def _enum_or_value(rule: Rule, value: Any) -> Any:
 def _status(outcome: RuleOutcome) -> str:
     if outcome.status == "not_in_force":
         return "not_in_force"
-    if outcome.status == "undetermined" or outcome.facts_needed:
+    # A value is known whatever its condition (both branches agree); a per-item rule is open while any item is.
+    if outcome.facts_needed or (outcome.status == "undetermined" and (outcome.value is None or outcome.rule.for_each)):
         return "undetermined"
     return "determined" if outcome.value is not None else "not_applicable"
 

@@ -78,15 +78,17 @@ def _criteria_not_met(tree: dict[str, Any]) -> list[dict[str, Any]]:
                        for inner in _walk(node, stop=_CONDITIONS[1:]))]
 
 
-def deciding(rule: Rule, values: dict[str, Any]) -> tuple[list[Authority], bool]:
-    """The ``decided_by`` entries that hold for these determination values, and whether that is settled.
+def deciding(rule: Rule, values: dict[str, Any], undetermined: set[str]) -> tuple[list[Authority], bool]:
+    """The ``decided_by`` entries that hold, and whether that is settled: ``values`` are the determined values of
+    the determinations the entries read, ``undetermined`` those still waiting for facts.
 
     While a value an entry depends on is still undetermined, every entry that could still hold is
-    returned, with ``False``: the report then names them as alternatives.
+    returned, with ``False``: the report then names them as alternatives. A determination settled without a
+    value (not applicable, not in force) matches no entry: nobody decides.
     """
     holding = [entry for entry in rule.decided_by if entry.holds(values)]
     if holding:
         return holding, True
     open_entries = [entry for entry in rule.decided_by
-                    if all(values.get(target) in (None, "undetermined", value) for target, value in entry.where)]
-    return open_entries, False
+                    if all(target in undetermined or values.get(target) == value for target, value in entry.where)]
+    return open_entries, not open_entries

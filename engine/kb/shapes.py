@@ -148,9 +148,10 @@ class Shapes:
             found = self._rulings[key] = tuple({owner: name, **r.as_dict(day)} for r in rulings if r.day <= day)
         return [{**ruling, "citations": list(ruling["citations"])} for ruling in found]
 
-    def deciders(self, rule_id: str, inputs: tuple[Any, ...]) -> tuple[tuple[str, bool], ...]:
-        """(authority, settled) for each ``decided_by`` entry of a determination that holds, given the reported values
-        of its ``decider_inputs``: a handful of combinations recur across cases, so each is worked out once."""
+    def deciders(self, rule_id: str, inputs: tuple[tuple[Any, str], ...]) -> tuple[tuple[str, bool], ...]:
+        """(authority, settled) for each ``decided_by`` entry of a determination that holds, given the reported value
+        and status word of each of its ``decider_inputs``: a handful of combinations recur across cases, so each is
+        worked out once."""
         key = (rule_id, inputs)
         try:
             found = self._deciders.get(key)
@@ -158,7 +159,10 @@ class Shapes:
         except TypeError:  # a list among the values: worked out each time
             found, keep = None, False
         if found is None:
-            authorities, settled = deciding(self.rules[rule_id], dict(zip(self.decider_inputs[rule_id], inputs)))
+            targets = self.decider_inputs[rule_id]
+            values = {target: value for target, (value, status) in zip(targets, inputs) if status == "determined"}
+            undetermined = {target for target, (_, status) in zip(targets, inputs) if status == "undetermined"}
+            authorities, settled = deciding(self.rules[rule_id], values, undetermined)
             found = tuple((authority.authority, settled) for authority in authorities)
             if keep:
                 if len(self._deciders) >= DECIDERS_KEPT:

@@ -126,7 +126,8 @@ def _summary(kb: KnowledgeBase, data: dict[str, Any], groups: dict[str, list[dic
              sources: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The outcome first: each form of protection (a determination that says who decides it) in a sentence with
     its main reason and deciding authority; then every other determination with its value and reason."""
-    values = {rid: d["value"] for rid, d in data["determinations"].items()}
+    values = {rid: d["value"] for rid, d in data["determinations"].items() if d["status"] == "determined"}
+    undetermined = {rid for rid, d in data["determinations"].items() if d["status"] == "undetermined"}
     summary, other = [], []
     for items in groups.values():
         for d in items:
@@ -137,7 +138,7 @@ def _summary(kb: KnowledgeBase, data: dict[str, Any], groups: dict[str, list[dic
             if not rule.decided_by:
                 other.append(entry)
                 continue
-            authorities, settled = deciding(rule, values)
+            authorities, settled = deciding(rule, values, undetermined)
             summary.append({**entry, "headline": _headline(rule, d["value"], d["text"]), "settled": settled,
                             "authorities": [{"text": a.authority, "notes": a.notes,
                                              "sources": sources.cite([c.text() for c in a.citations])}
