@@ -271,18 +271,20 @@ class Explainer:
     def proof(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of a rule: its outcome and, recursively, the rules it read (each shown once)."""
         shown: set[str] = set()
-
-        def node(current: str) -> dict[str, Any]:
+        root: list[dict[str, Any]] = []
+        stack: list[tuple[str, list[dict[str, Any]]]] = [(rule_id, root)]  # depth-first, without recursion: a chain
+        while stack:                                                      # of rules can be as long as it likes
+            current, siblings = stack.pop()
             outcome = self.outcome(current)
             out: dict[str, Any] = {"rule": current, "title": outcome.rule.title, "status": outcome.status}
+            siblings.append(out)
             if current in shown:
                 out["see_above"] = True
-                return out
+                continue
             shown.add(current)
-            out["because"] = [node(dep) for dep in outcome.rule.reads]
-            return out
-
-        return node(rule_id)
+            out["because"] = []
+            stack.extend((dep, out["because"]) for dep in reversed(outcome.rule.reads))
+        return root[0]
 
     def walk_proof(self, rule_id: str) -> Iterator[RuleOutcome]:
         """Each rule in the proof of ``rule_id`` once, depth-first."""

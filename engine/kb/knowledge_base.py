@@ -351,14 +351,13 @@ class Result:
     def explanation(self, rule_id: str) -> dict[str, Any]:
         """The proof tree of one determination, each rule with its outcome, reasons and sources."""
         tree = self.explainer.proof(self.kb.rule(rule_id).id)
-
-        def fill(node: dict[str, Any]) -> dict[str, Any]:
+        stack = [tree]
+        while stack:  # without recursion, as the tree is built
+            node = stack.pop()
             if not node.get("see_above"):
                 node.update(self._outcome_dict(node["rule"]))
-                node["because"] = [fill(child) for child in node["because"]]
-            return node
-
-        return fill(tree)
+                stack.extend(node["because"])
+        return tree
 
 
 _PLAIN = frozenset((str, bool, int, type(None)))  # values that are JSON data as they are (``iso`` converts the rest)

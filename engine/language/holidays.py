@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
+from .values import Undefined
+
 _MONDAY, _THURSDAY, _SATURDAY, _SUNDAY = 0, 3, 5, 6
 _JUNETEENTH_FROM = 2021  # Pub. L. 117-17 (June 17 2021) added June 19 to 5 U.S.C. 6103(a)
 _KING_FROM = 1986  # Pub. L. 98-144: first observed on the third Monday of January 1986
@@ -51,8 +53,8 @@ def federal_holidays(year: int) -> frozenset[date]:
     ]
     if year >= _KING_FROM:
         moving.append(_nth_weekday(year, 1, _MONDAY, 3))  # Birthday of Martin Luther King, Jr.
-    # New Year's Day on a Saturday is observed on Dec 31 of the year before.
-    observed = {_observed(d) for d in fixed} | {_observed(date(year + 1, 1, 1))}
+    # New Year's Day on a Saturday is observed on Dec 31 of the year before (none after the calendar's last year).
+    observed = {_observed(d) for d in fixed} | ({_observed(date(year + 1, 1, 1))} if year < date.max.year else set())
     return frozenset(d for d in set(moving) | set(fixed) | observed if d.year == year)
 
 
@@ -61,7 +63,10 @@ def is_business_day(day: date) -> bool:
 
 
 def next_business_day(day: date) -> date:
-    """``day`` itself if it is a business day, else the first later day that is."""
+    """``day`` itself if it is a business day, else the first later day that is (none past 9999-12-31:
+    ``Undefined``, so the answer has no value)."""
     while not is_business_day(day):
+        if day == date.max:
+            raise Undefined("no business day left in the calendar")
         day += timedelta(days=1)
     return day

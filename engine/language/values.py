@@ -155,8 +155,12 @@ def years_between(start: date, end: date) -> int:
 
 
 def divide(numerator: Number, denominator: Number) -> Decimal:
-    """Exact decimal division; division by zero has no value."""
+    """Decimal division; a whole-number quotient of whole numbers is exact however long they are (the longest
+    number literals have 30 digits, more than the default context's 28), anything else is rounded to 28 significant
+    digits; division by zero has no value."""
     try:
+        if isinstance(numerator, int) and isinstance(denominator, int) and denominator and not numerator % denominator:
+            return Decimal(numerator // denominator)
         return Decimal(numerator) / Decimal(denominator)
     except (ZeroDivisionError, InvalidOperation) as exc:
         raise Undefined("division by zero") from exc
