@@ -250,9 +250,6 @@ def _cap_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
 
 
-@pytest.mark.xfail(strict=True, reason="the generated program is about 35 times the rules' expression text (the traced "
-                   "code is written three times: traced, TRACERS, needs_all) and compiling it takes about 70 MB per "
-                   "rule at the length limit: 30 such rules need over 2 GB ('internal error: MemoryError', exit 1)")
 def test_thirty_rules_at_the_expression_length_limit_load_within_two_gigabytes(tmp_path: Path) -> None:
     condition = _wide_condition()
     assert len(condition) <= 20_000  # valid: under the documented limit

@@ -62,7 +62,7 @@ class Explainer:
     def __init__(self, rules: dict[str, Rule], facts: dict[str, Any], values: dict[str, Any],
                  conditions: dict[str, Any], as_of: date, shapes: Shapes, program: Program):
         self.rules, self.facts, self.values, self.conditions = rules, facts, values, conditions
-        self.as_of, self.shapes, self._tracers = as_of, shapes, program.tracers
+        self.as_of, self.shapes, self._program = as_of, shapes, program
         self.traces: dict[str, Any] = {}  # rule id → its recorded trace, for the rules that needed one
         self._outcomes: dict[str, RuleOutcome] = {}
         self._explained: set[str] = set()
@@ -78,8 +78,11 @@ class Explainer:
         self._outside_rules: set[str] = set()
 
     def trace(self, rule_id: str) -> Any:
+        """A rule's trace. The first rule asked for that is not traced yet has every such rule traced with it: an
+        explanation reads many (one generated function, with its facts and parameters bound once)."""
         if rule_id not in self.traces:
-            self.traces[rule_id] = self._tracers[rule_id](self.facts, self.as_of, self.values)
+            untraced = self._program.rule_ids.difference(self.traces)
+            self.traces.update(self._program.traces(self.facts, self.as_of, self.values, untraced))
         return self.traces[rule_id]
 
     def summary(self, rule_id: str) -> RuleOutcome:
@@ -168,11 +171,11 @@ class Explainer:
         return RuleOutcome(rule, status, value, items=items)
 
     def _build(self, rule: Rule) -> RuleOutcome:
+        needed = self.facts_needed(rule.id)  # first: it traces every open rule at once
         trace = self.trace(rule.id)
         value = self.values.get(rule.id)
         if trace is None:
             return RuleOutcome(rule, "not_in_force", value)
-        needed = self.facts_needed(rule.id)
         if rule.for_each:
             items_trace, per_item = trace
             labels = self._labels(rule, items_trace[0] if rule.items else None)  # a trace starts with its root
@@ -254,8 +257,8 @@ class Explainer:
             self.quick_statuses()
             self._needed = {}
             if self._open:
-                traces, self._needed, self._item_needs = self._needs_all(self.facts, self.as_of, self.values, self._open,
-                                                                         self._outside)
+                traces, self._needed, self._item_needs, _ = self._needs_all(self.facts, self.as_of, self.values,
+                                                                            self._open, self._outside)
                 for rule_id, trace in traces.items():
                     self.traces.setdefault(rule_id, trace)
         return self._needed

@@ -4,11 +4,12 @@
   (``None`` is unknown or "no value"), short-circuiting where a value is decided and recording
   nothing; it answers every case, with the values of the traced path. It also returns the
   condition of each value rule, which decides its status.
-* ``traced(facts, as_of)``: straight-line Kleene three-valued code that evaluates every part
-  and returns the value of every sub-expression (outside quantifier bodies), for explanations;
-  and the same per rule (``TRACERS``), reading the rules it depends on from the values path.
-* ``needs_all(facts, as_of, values, open, oc)``: the traced path of the open rules only, each
-  followed by the facts it still needs (``needs``).
+* ``needs_all(facts, as_of, values, rules, oc)``: the traced path, straight-line Kleene
+  three-valued code that evaluates every part and records the value of every sub-expression
+  (outside quantifier bodies), for the rules asked for only (the others read from the values
+  path), each followed by the facts it still needs (``needs``). ``Program.traced`` (every rule)
+  and ``Program.traces`` (a few, for explanations) are this function: the traced code is written
+  once, as the generated program is about 35 times its rules' expression text.
 
 No code from rule files reaches ``compile()``: names become generated identifiers, constants
 become entries of the module's globals, and operators come from the fixed tables below. Rule ids,
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import marshal
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,11 +72,9 @@ class Program:
         exec(compiled, namespace)  # noqa: S102 - generated from our AST only
         self.values_and_conditions: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = \
             namespace["values"]
-        self.traced: Callable[[FactsMap, date], tuple[dict[str, Any], dict[str, Any]]] = namespace["traced"]
-        # rule id → its trace alone, given the facts, the date and the values path's values
-        self.tracers: dict[str, Callable[[FactsMap, date, dict[str, Any]], Any]] = namespace["TRACERS"]
-        # traces the open rules and works out the facts each still needs (``needs``)
+        # traces the rules asked for and works out the facts each still needs (``needs``)
         self.needs_all: needs.NeedsAll = namespace["needs_all"]
+        self.rule_ids = frozenset(namespace["RULE_IDS"])
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The compiled code travels with the cache (keyed by the Python version), so a hit skips compile().
@@ -84,6 +83,19 @@ class Program:
     def values(self, facts: FactsMap, as_of: date) -> dict[str, Any]:
         """Every rule's value (``None``: unknown or no value), the same as the traced path's, without traces."""
         return self.values_and_conditions(facts, as_of)[0]
+
+    def traced(self, facts: FactsMap, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every rule's value computed on the traced path, and every rule's trace (``traces``)."""
+        traces, _, _, values = self.needs_all(facts, as_of, self.values(facts, as_of), self.rule_ids, _unheard)
+        return values, traces
+
+    def traces(self, facts: FactsMap, as_of: date, values: dict[str, Any], rule_ids: Iterable[str]) -> dict[str, Any]:
+        """The traces of these rules alone, reading the others from the values path's ``values``."""
+        return self.needs_all(facts, as_of, values, set(rule_ids), _unheard)[0]
+
+
+def _unheard(rule_id: str, text: str, read: dict[str, Any]) -> None:
+    """Where a trace is wanted for itself, a date outside the calendar is not reported (it is, by ``needs``)."""
 
 
 _HELPERS: dict[str, Any] = {
@@ -460,7 +472,6 @@ class _ProgramWriter:
     def write(self) -> str:
         values_body, conditions = self._values_rules()
         traced = self._traced_rules()
-        traced_body = [line for lines in traced for line in lines]
         outputs = "{" + ", ".join(f"{p.id!r}: {self.names.derived[p.id]}" for p in self.plans) + "}"
         # Facts and parameters are bound once at the top, after all rules have named what they read.
         prologue = [f"    {x} = F.get({name!r})" for name, x in self.names.facts.items()]
@@ -471,13 +482,14 @@ class _ProgramWriter:
                                       for name, p in self.names.params.items()]
         return "\n".join(
             ["def values(F, as_of):", *values_prologue, *values_body, f"    return {outputs}, {conditions}", "",
-             "def traced(F, as_of):", *traced_prologue, "    T = {}", *traced_body, f"    return {outputs}, T", "",
-             *self._rule_tracers(traced), *self._needs_all(traced, traced_prologue), ""]
+             *self._needs_all(traced, traced_prologue, outputs),
+             "RULE_IDS = (" + "".join(f"{plan.id!r}, " for plan in self.plans) + ")", ""]
         )
 
-    def _needs_all(self, traced: list[list[str]], prologue: list[str]) -> list[str]:
-        """``needs_all`` (``needs``): the traced path for the open rules only, each followed by what it still needs.
-        Rules not traced read their values from the values path's ``D``."""
+    def _needs_all(self, traced: list[list[str]], prologue: list[str], outputs: str) -> list[str]:
+        """``needs_all`` (``needs``): the traced path for the rules in ``O`` only, each followed by what it still needs;
+        the rules not traced read their values from the values path's ``D``. It returns the traces, the needs, each
+        item's needs and every rule's value (traced, or read)."""
         helpers: list[str] = []
         writer = needs.NeedsWriter(helpers, {plan.id for plan in self.plans if plan.for_each})
         body: list[str] = []
@@ -488,7 +500,7 @@ class _ProgramWriter:
                                   "        ")]
         rules = [f"    {self.names.derived[plan.id]} = D[{plan.id!r}]" for plan in self.plans]
         return [*helpers, "def needs_all(F, as_of, D, O, oc):", *prologue, *rules, "    T = {}", "    N = {}", "    I = {}",
-                *body, "    return T, N, I", ""]
+                *body, f"    return T, N, I, {outputs}", ""]
 
     def _values_rules(self) -> tuple[list[str], str]:
         """The values path's statements, and the dict of what decides each rule's status besides its value:
@@ -575,23 +587,6 @@ class _ProgramWriter:
             self._guarded(lines, plan, body, inactive)
             out.append(lines)
         return out
-
-    def _rule_tracers(self, traced: list[list[str]]) -> list[str]:
-        """One function per rule tracing that rule alone, reading the rules it depends on from the values
-        path's values ``D``: an explanation of a few rules costs a few rules, not the whole traced path."""
-        facts = {x: name for name, x in self.names.facts.items()}
-        params = {p: name for name, p in self.names.params.items()}
-        rules = {self.names.derived[plan.id]: plan.id for plan in self.plans}
-        source: list[str] = []
-        for index, (plan, lines) in enumerate(zip(self.plans, traced)):
-            used = dict.fromkeys(_ATOM.findall("\n".join(lines)))
-            prologue = [f"    {atom} = F.get({facts[atom]!r})" for atom in used if atom in facts]
-            prologue += [f"    {atom} = {self.names.param_table(params[atom])}.at3(as_of)" for atom in used if atom in params]
-            prologue += [f"    {atom} = D[{rules[atom]!r}]" for atom in used
-                         if atom in rules and atom != self.names.derived[plan.id]]
-            source += [f"def trace_{index}(F, as_of, D):", *prologue, "    T = {}", *lines, f"    return T[{plan.id!r}]", ""]
-        source.append("TRACERS = {" + ", ".join(f"{plan.id!r}: trace_{i}" for i, plan in enumerate(self.plans)) + "}")
-        return source
 
     def _traced_for_each(self, plan: RulePlan, body: list[str], target: str) -> None:
         assert plan.for_each is not None

@@ -213,6 +213,7 @@ class NeedsWriter:
         return [f"{indent}{name}({x}, out, F, D, N, oc, {'i' if context is not None else 'None'})"]
 
 
-# needs_all(facts, as_of, values, open rule ids, oc) → (traces, needs, each item's needs) of the open rules
-NeedsAll = Callable[[dict[str, Any], Any, dict[str, Any], set[str], Callable[[str, str, dict[str, Any]], None]],
-                    tuple[dict[str, Any], dict[str, list[str]], dict[str, list[list[str]]]]]
+# needs_all(facts, as_of, values, rule ids, oc) → (traces, needs, each item's needs) of those rules, every rule's value
+NeedsAll = Callable[[dict[str, Any], Any, dict[str, Any], set[str] | frozenset[str],
+                     Callable[[str, str, dict[str, Any]], None]],
+                    tuple[dict[str, Any], dict[str, list[str]], dict[str, list[list[str]]], dict[str, Any]]]
