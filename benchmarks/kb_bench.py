@@ -4,7 +4,8 @@ usage: python benchmarks/kb_bench.py [--cases 2000] [--reps 7] [--json]
 Rows, for complete, with-children and sparse cases (benchmarks/kb_cases.py):
   validate            catalog.validate (fact checking, dates parsed)
   values path         validate + program.values (every rule's value, no explanation)
-  traced path         validate + program.traced (values + a record of every sub-expression)
+  traced path         validate + program.traced (the values path, then every rule traced: a record of every
+                      sub-expression, and the facts each still needs)
   values-only result  kb.evaluate(...).to_dict(values_only=True)  (eval --values-only)
   default result      kb.evaluate(...).to_dict()                  (eval --format json, the Python API)
   default JSON line   the same as one line of JSON text           (what a batch writes per case)
