@@ -19,7 +19,6 @@ fact names and an expression's canonical text appear only inside string literals
 from __future__ import annotations
 
 import marshal
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +29,6 @@ from . import syntax as s
 from .checker import Binding, Checked
 
 FactsMap = dict[str, Any]
-_ATOM = re.compile(r"\b[xpd]_[0-9]+\b")  # generated names of facts, parameters at the as-of date, and rules
 
 
 @dataclass(frozen=True)
