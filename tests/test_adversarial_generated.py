@@ -2,8 +2,8 @@
 
 Pathological but valid knowledge bases, written with ``kbfiles.write_kb``: each test states what a
 result must say and checks it on the fast path (``values_only``), the default result and the
-explaining path. Tests marked ``xfail(strict=True)`` document a wrong answer or a crash found today;
-the suite stays green and turns red the day a fix lands without its marker removed.
+explaining path. Each was a wrong answer, a crash or a memory blow-up when it was written (issue 13's
+adversarial pass), and is fixed; they stay as regression tests.
 """
 
 from __future__ import annotations
