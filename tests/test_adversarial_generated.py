@@ -265,3 +265,16 @@ def test_thirty_rules_at_the_expression_length_limit_load_within_two_gigabytes(t
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-500:]
     assert json.loads(done.stdout)["determinations"]["adv.end"] == {"value": "yes", "status": "determined",
                                                                      "facts_needed": []}
+
+
+def test_an_answer_reading_a_date_outside_the_calendar_is_undetermined_too(tmp_path: Path) -> None:
+    # docs/engine.md, "Dates outside the calendar": the answers that read such a date are undetermined, not only
+    # the rule that computes it.
+    kb = load(tmp_path, rule("adv.date", "derived", value="person.filed + 2 days"),
+              rule("adv.reader", "outcome", value='if adv.date > @2020-01-01 then "late" else "early"'))
+    facts = {"person": {"filed": "9999-12-31"}}
+    found = results(kb, facts)
+    assert found["adv.reader"] == {"value": "undetermined", "status": "undetermined", "facts_needed": []}
+    warnings = kb.evaluate(facts, as_of=AS_OF).to_dict()["warnings"]
+    assert [(w["code"], w["rule"]) for w in warnings] == [("W101", "adv.date")]
+    assert results(kb, {"person": {"filed": "2025-01-01"}})["adv.reader"]["status"] == "determined"

@@ -261,7 +261,18 @@ class Explainer:
                                                                             self._open, self._outside)
                 for rule_id, trace in traces.items():
                     self.traces.setdefault(rule_id, trace)
+                if self._outside_rules:
+                    self._spread_outside()
         return self._needed
+
+    def _spread_outside(self) -> None:
+        """An open rule with no value and no fact to wait for, reading a rule whose date ran outside the calendar,
+        has no value because of it: it is undetermined too (W101 names the date sum)."""
+        order, values, needed = self.shapes.order, self.values, self._needed or {}
+        for rule_id in sorted(self._open, key=order.__getitem__):
+            if rule_id not in self._outside_rules and values.get(rule_id) is None and not needed.get(rule_id) \
+                    and any(dep in self._outside_rules for dep in self.rules[rule_id].reads):
+                self._outside_rules.add(rule_id)
 
     def _outside(self, rule_id: str, text: str, read: dict[str, Any]) -> None:
         self.outside_calendar.setdefault((rule_id, text), read)
