@@ -1,12 +1,9 @@
 """Adversarial pass on the quick start, the compiled-rules cache's stat index and the record classes (issue 13).
 
-Each ``xfail(strict=True)`` test is a finding: it fails today and passes once the defect is fixed (strict,
-so a fix that forgets to drop the marker turns the suite red). The tests without the marker pin what the
-findings depend on, so an xfail cannot pass for the wrong reason.
-
-Every finding is about the compiled-rules cache answering from an entry built for another spelling of
-the same folder, or missing a file the build depends on; the quick start and the click command both load
-through that cache, so they agree with each other and are both wrong in the same way.
+Each finding was the compiled-rules cache answering from an entry built for another spelling of the same
+folder, or missing a file the build depends on (the quick start and the click command both load through that
+cache, so they agreed with each other and were both wrong). All are fixed and stay as regression tests; the
+control tests pin what the findings depend on, so a regression test cannot pass for the wrong reason.
 """
 
 from __future__ import annotations
@@ -68,9 +65,6 @@ def test_without_the_cache_a_rules_folder_is_named_as_given(aliased: Path) -> No
     assert explained_files(["--rules", "rules"], aliased, "") == ["rules/rules.yaml"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: the cache keys an entry by the folder's resolved path, but the "
-                   "entry holds rule file names as the first run spelled the folder; a symlinked --rules then "
-                   "names the other spelling's files")
 def test_a_symlinked_rules_folder_names_its_own_files_on_a_cached_run(aliased: Path) -> None:
     cache = str(aliased / "cache")
     assert explained_files(["--rules", "rules"], aliased, cache) == ["rules/rules.yaml"]  # fills the cache
@@ -81,8 +75,6 @@ def test_a_symlinked_rules_folder_loads_with_its_own_names_without_the_cache(ali
     assert {rule.file for rule in load_directory(aliased / "alias").determinations} == {"alias/rules.yaml"}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1 (API): load_cached returns the catalog and rules of the entry "
-                   "another spelling of the folder wrote")
 def test_load_cached_through_a_symlink_matches_a_fresh_load(aliased: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASYLUM_KB_CACHE_DIR", str(aliased / "cache"))
     load_cached(aliased / "rules")
@@ -91,9 +83,6 @@ def test_load_cached_through_a_symlink_matches_a_fresh_load(aliased: Path, monke
     assert [rule.file for rule in cached.determinations] == [rule.file for rule in fresh.determinations]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a cached knowledge base keeps the relative rules directory of "
-                   "the run that built it; from another working directory it names a folder that is not there, "
-                   "so translations (interview --lang, service) read from kb.directory are silently lost")
 def test_a_cached_knowledge_base_names_its_folder_from_the_current_working_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_kb(tmp_path / "project")
@@ -146,9 +135,6 @@ def test_an_edited_schema_rejects_the_rules_without_the_cache(tmp_path: Path) ->
     assert load_with(site, rules, "") != "loaded"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: the cache key covers the engine's .py and .lark files but not "
-                   "the JSON schemas (asylum_kb/schemas) the loader validates rule files with; after a schema "
-                   "change the cache still serves rules the engine now rejects")
 def test_an_edited_schema_is_not_answered_from_the_cache(tmp_path: Path) -> None:
     site, rules = copied_package(tmp_path), write_kb(tmp_path / "kb")
     cache = tmp_path / "cache"

@@ -35,13 +35,14 @@ import time
 import zlib
 from collections.abc import Iterator
 from functools import cache
+from importlib import import_module
 from pathlib import Path
 
 from .files import MAX_DOCUMENT_BYTES, FileProblem, find_files, read_text
 from .knowledge_base import KnowledgeBase, default_rules_dir
 
 _ENGINE_DIR = Path(__file__).parents[1]  # the whole engine package, every layer
-_ENGINE_SUFFIXES = (".py", ".lark")
+_ENGINE_SUFFIXES = (".py", ".lark", ".json")  # code, the grammar, and the schemas rule files are checked against
 _MAGIC = b"asylum-kb compiled knowledge base, format 3\n"
 _INDEX_MAGIC = b"asylum-kb cache index, format 2\n"
 _MAX_ENTRY_BYTES = 256_000_000
@@ -70,7 +71,7 @@ def fingerprint(rules_dir: Path) -> str | None:
     if unlisted:
         return None
     digest = hashlib.sha256(_engine_digest())
-    digest.update(os.fsencode(rules_dir.resolve()))
+    digest.update(_place(rules_dir))
     for path in files:
         try:
             text = read_text(path, MAX_DOCUMENT_BYTES)
@@ -93,15 +94,25 @@ def _engine_digest() -> bytes:
     return digest.digest()
 
 
+def _place(rules_dir: Path) -> bytes:
+    """The rules folder as it was named, and from where: a knowledge base names its files that way
+    (``rules/asylum/deadline.yaml``), so a folder reached through a link, or named from another working
+    directory, is an entry of its own."""
+    return os.fsencode(rules_dir) + b"\0" + (b"" if rules_dir.is_absolute() else os.fsencode(os.getcwd()))
+
+
 def _python() -> bytes:
     """The Python that runs the engine: pickles and the marshalled generated code depend on it."""
     return f"{sys.version}\0{sys.implementation.cache_tag}\0".encode()
 
 
 def _engine_sources() -> Iterator[tuple[str, os.stat_result]]:
-    """Every source file of the engine (sorted) with its stat data; ``__pycache__`` holds none."""
+    """Every source file of the engine and every schema (sorted) with its stat data; ``__pycache__`` holds none."""
     found: list[tuple[str, os.stat_result]] = []
     pending = [str(_ENGINE_DIR)]
+    schemas = import_module("asylum_kb.schemas").__path__[0]  # inside the package when installed, beside it in a checkout
+    if not Path(schemas).is_relative_to(_ENGINE_DIR):
+        pending.append(schemas)
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
@@ -121,7 +132,7 @@ def stamp(rules_dir: Path) -> tuple[bytes, int] | None:
     files, unlisted = find_files(rules_dir, ".yaml")
     if unlisted:
         return None
-    lines = [_python(), os.fsencode(rules_dir.resolve())]
+    lines = [_python(), _place(rules_dir)]
     newest = 0
     try:
         for path, info in [*((str(path), os.stat(path)) for path in files), *_engine_sources()]:
