@@ -50,7 +50,7 @@ class KnowledgeBase:
         """What results need that does not depend on the case, computed once (lazily) per knowledge base."""
         shapes: Shapes | None = self.__dict__.get("_shapes")
         if shapes is None:
-            shapes = self.__dict__["_shapes"] = Shapes(self.rules)
+            shapes = self.__dict__["_shapes"] = Shapes(self.rules, self.eras)
         return shapes
 
     @property
@@ -58,7 +58,7 @@ class KnowledgeBase:
         return [self.rules[rule_id] for rule_id in self.shapes.determination_ids]
 
     def eras_at(self, day: date) -> list[Era]:
-        return list(self.shapes.eras_at(day, self.eras))
+        return list(self.shapes.eras_at(day))
 
     def evaluate(self, facts: dict[str, Any] | None = None, as_of: date | str | None = None,
                  source: str = "<facts>") -> Result:
@@ -124,7 +124,6 @@ class Result:
     _needed: list[str] | None = field(default=None, repr=False)
     _outcome_dicts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _briefs: dict[str, tuple[Any, str, Sequence[str]]] = field(default_factory=dict, repr=False)
-    _briefed: bool = field(default=False, repr=False)
     _bearing: dict[str, bool] = field(default_factory=dict, repr=False)  # rule id → whether its rulings bear on the case
     shapes: Shapes = field(init=False, repr=False)  # the knowledge base's, read on every step
 
@@ -151,35 +150,21 @@ class Result:
         return self._brief(self.kb.rule(rule_id).id)[0]
 
     def _brief(self, rule_id: str) -> tuple[Any, str, Sequence[str]]:
-        """A rule's reported value (Python data), its status word and the facts it still needs."""
+        """A rule's reported value (Python data), its status word and the facts it still needs: read straight from
+        the values path where that settles it (a complete case: nearly always), else from the facts it still needs
+        or its outcome. Once per rule and result."""
         found = self._briefs.get(rule_id)
         if found is None:
-            if not self._briefed:  # the first asked: every determination at once
-                self._briefed = True
-                self._brief_determinations()
-                found = self._briefs.get(rule_id)
-            if found is None:
-                found = self._briefs[rule_id] = self._work_out_brief(rule_id)
+            found = self._briefs[rule_id] = self._work_out_brief(rule_id)
         return found
-
-    def _brief_determinations(self) -> None:
-        """Every determination's brief at once: read straight from the values path where that settles it (a complete
-        case: nearly always), else from the facts it still needs or its outcome."""
-        values, quick, briefs = self.values, self.explainer.quick_statuses(), self._briefs
-        for rule_id, for_each, no_value in self.shapes.determination_kinds:
-            if not for_each and quick[rule_id] in _SETTLED:  # settled by the values path: it needs no fact
-                value = values[rule_id]
-                briefs[rule_id] = (value, "determined", ()) if value is not None else (no_value, "not_applicable", ())
-            else:
-                briefs[rule_id] = self._work_out_brief(rule_id)
 
     def _work_out_brief(self, rule_id: str) -> tuple[Any, str, Sequence[str]]:
         value, rule = self.values.get(rule_id), self.kb.rules[rule_id]
-        if value is not None and not rule.for_each and self.explainer.quick_statuses()[rule_id] in _SETTLED:
-            return value, "determined", ()
+        if not rule.for_each and self.explainer.quick_statuses()[rule_id] in _SETTLED:  # it needs no fact
+            return (value, "determined", ()) if value is not None else (rule.no_value, "not_applicable", ())
         needed = self.explainer.facts_needed(rule_id) if value is None and not rule.for_each else None
         if needed:  # in force, and waiting for facts
-            return _enum_or_value(rule, None), "undetermined", needed
+            return rule.no_value, "undetermined", needed
         outcome = self.explainer.summary(rule_id)
         return _reported(outcome), _status(outcome), outcome.facts_needed
 

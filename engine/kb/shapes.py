@@ -53,7 +53,7 @@ class StatusGroups(NamedTuple):
     not_in_force: tuple[str, ...]
     by_value: tuple[str, ...]
     others: tuple[tuple[str, StatusPlan], ...]
-    by_value_of: Callable[[dict[str, Any]], Any]  # the values of the ``by_value`` rules, as a tuple
+    by_value_of: Callable[[dict[str, Any]], tuple[Any, ...]]  # the values of the ``by_value`` rules
 
 
 class Entry(NamedTuple):
@@ -70,12 +70,9 @@ class Entry(NamedTuple):
 class Shapes:
     """Lazily filled tables of case-independent facts about a knowledge base's expressions and rules."""
 
-    def __init__(self, rules: dict[str, Rule]) -> None:
-        self.rules = rules
+    def __init__(self, rules: dict[str, Rule], eras: list[Era]) -> None:
+        self.rules, self.eras = rules, eras
         self.determination_ids = tuple(rule.id for rule in rules.values() if rule.determination)
-        # per determination: whether it is per item, and how it reports "no value" ("undetermined" for words)
-        self.determination_kinds = tuple((rule_id, bool(rules[rule_id].for_each), rules[rule_id].no_value)
-                                         for rule_id in self.determination_ids)
         self.check_ids = tuple(rule.id for rule in rules.values() if rule.check)
         # Who decides: for each determination with ``decided_by``, the determinations its ``where`` entries read.
         self.decider_inputs = {rule.id: tuple(dict.fromkeys(target for entry in rule.decided_by for target, _ in entry.where))
@@ -125,16 +122,16 @@ class Shapes:
             found = self._in_force[day] = StatusGroups(
                 tuple(rule_id for rule_id, plan in self.plans.items() if not plan.in_force(day)), by_value,
                 tuple((rule_id, plan) for rule_id, plan in in_force if plan.mode != "boolean" or plan.defeated_by),
-                _getter(by_value) if len(by_value) > 1 else lambda values: tuple(values[r] for r in by_value))
+                _getter(by_value))
         return found
 
-    def eras_at(self, day: date, eras: list[Era]) -> tuple[Era, ...]:
+    def eras_at(self, day: date) -> tuple[Era, ...]:
         """The eras in force on a day, read once per day (a batch shares its as-of date)."""
         found = self._eras.get(day)
         if found is None:
             if len(self._eras) >= IN_FORCE_DAYS_KEPT:
                 self._eras.clear()
-            found = self._eras[day] = tuple(era for era in eras if era.contains(day))
+            found = self._eras[day] = tuple(era for era in self.eras if era.contains(day))
         return found
 
     def rulings_as_of(self, owner: str, name: str, rulings: tuple[Ruling, ...], day: date) -> list[dict[str, Any]]:
@@ -261,10 +258,10 @@ class Shapes:
         return found
 
 
-def _getter(keys: Iterable[str]) -> Callable[[dict[str, str]], Any]:
-    """What a mapping holds at ``keys``, as a cache key (C-level ``itemgetter``; it takes at least one key)."""
+def _getter(keys: Iterable[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """What a mapping holds at ``keys``, as a tuple: C-level ``itemgetter`` where it gives one (two keys or more)."""
     keys = tuple(keys)
-    return itemgetter(*keys) if keys else lambda mapping: ()
+    return itemgetter(*keys) if len(keys) > 1 else lambda mapping: tuple(mapping[key] for key in keys)
 
 
 def _plan(rule: Rule) -> StatusPlan:
