@@ -106,28 +106,24 @@ class Or(Node):
         self.__dict__.update(span=span, operands=operands)
 
 
-class Compare(Node):
+class Binary(Node):
+    """``left op right``: the shape of comparisons and arithmetic (never a node of its own)."""
+
+    _fields = ("op", "left", "right")
+    op: str
+    left: Expr
+    right: Expr
+
+    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span = NO_SPAN) -> None:
+        self.__dict__.update(span=span, op=op, left=left, right=right)
+
+
+class Compare(Binary):
     """``left op right`` with op one of == != < <= > >= in ``not in``."""
 
-    _fields = ("op", "left", "right")
-    op: str
-    left: Expr
-    right: Expr
 
-    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span = NO_SPAN) -> None:
-        self.__dict__.update(span=span, op=op, left=left, right=right)
-
-
-class Arith(Node):
+class Arith(Binary):
     """``left op right`` with op one of + - * /."""
-
-    _fields = ("op", "left", "right")
-    op: str
-    left: Expr
-    right: Expr
-
-    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span = NO_SPAN) -> None:
-        self.__dict__.update(span=span, op=op, left=left, right=right)
 
 
 class IfThenElse(Node):
@@ -179,7 +175,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
         return (node.operand,)
     if isinstance(node, (And, Or)):
         return node.operands
-    if isinstance(node, (Compare, Arith)):
+    if isinstance(node, Binary):
         return (node.left, node.right)
     if isinstance(node, IfThenElse):
         return (node.condition, node.then, node.otherwise)
