@@ -37,6 +37,15 @@ def plant(entry: Path, payload: bytes) -> None:
     entry.write_bytes(cache._MAGIC + cache._checksum(payload) + b"\n" + payload)
 
 
+def _raise_the_fee_keeping_size_and_modification_time(rules: Path) -> None:
+    """Edit parameters.yaml (100 → 900) and set its modification time back: only its content and change time differ."""
+    parameters = rules / "parameters.yaml"
+    before = parameters.stat()
+    parameters.write_text(parameters.read_text().replace("value: 100", "value: 900"))
+    os.utime(parameters, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (parameters.stat().st_size, parameters.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
 class _RunsCode:
     def __init__(self, marker: Path):
         self.marker = marker
@@ -49,11 +58,7 @@ def test_an_edit_keeping_size_and_modification_time_is_not_served_from_the_cache
                                                                                 cache_dir: Path) -> None:
     rules = write_kb(tmp_path)
     assert fee(rules) == 100
-    parameters = rules / "parameters.yaml"
-    before = parameters.stat()
-    parameters.write_text(parameters.read_text().replace("value: 100", "value: 900"))
-    os.utime(parameters, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert parameters.stat().st_size == before.st_size
+    _raise_the_fee_keeping_size_and_modification_time(rules)
     assert fee(rules) == 900
 
 
@@ -176,11 +181,7 @@ def test_an_edit_keeping_size_and_modification_time_is_seen_through_the_index(
         tmp_path: Path, cache_dir: Path, settled: None) -> None:
     rules = write_kb(tmp_path)
     assert fee(rules) == 100
-    parameters = rules / "parameters.yaml"
-    before = parameters.stat()
-    parameters.write_text(parameters.read_text().replace("value: 100", "value: 900"))
-    os.utime(parameters, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert (parameters.stat().st_size, parameters.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    _raise_the_fee_keeping_size_and_modification_time(rules)
     assert fee(rules) == 900
 
 
